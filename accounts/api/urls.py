@@ -1,0 +1,21 @@
+from django.urls import path
+
+from accounts.api import views
+
+urlpatterns = [
+    path("auth/register/", views.RegisterView.as_view(), name="api-register"),
+    path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("auth/token/refresh/", views.RefreshView.as_view(), name="api-token-refresh"),
+    path("auth/logout/", views.LogoutView.as_view(), name="api-logout"),
+    path("auth/password-reset/", views.PasswordResetView.as_view(), name="api-password-reset"),
+    path(
+        "auth/password-reset/confirm/",
+        views.PasswordResetConfirmView.as_view(),
+        name="api-password-reset-confirm",
+    ),
+    path("auth/password-change/", views.PasswordChangeView.as_view(), name="api-password-change"),
+    path("me/", views.MeView.as_view(), name="api-me"),
+    path("me/avatar/", views.MeAvatarView.as_view(), name="api-me-avatar"),
+    path("users/", views.UserSearchView.as_view(), name="api-user-search"),
+    path("users/<str:username>/", views.UserDetailView.as_view(), name="api-user-detail"),
+]

@@ -1,0 +1,43 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts import views as account_views
+from instaclone import views
+
+api_v1 = [
+    path("", include("accounts.api.urls")),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("ping", views.ping, name="ping"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+if settings.MEDIA_STORAGE["BACKEND"].endswith("FileSystemStorage"):
+    # Local media is served by Django itself in the embedded setup; a production
+    # deployment puts S3 (or the proxy) in front instead.
+    urlpatterns += [
+        re_path(
+            r"^media/(?P<path>.*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+            name="media",
+        )
+    ]
+
+# Last: /<username>/ would shadow any path declared after it.
+urlpatterns += [
+    path("<str:username>/", account_views.profile, name="profile"),
+]
+
+handler404 = "instaclone.errors.page_not_found"
+handler500 = "instaclone.errors.server_error"
