@@ -6,6 +6,11 @@ from accounts import services
 from accounts.models import BIO_MAX_LENGTH, User
 from accounts.validators import validate_http_url
 
+FILE_INPUT_CLASSES = (
+    "block w-full text-sm text-gray-600 file:mr-3 file:rounded-lg file:border-0 "
+    "file:bg-sky-50 file:px-3 file:py-2 file:font-semibold file:text-sky-700 "
+    "hover:file:bg-sky-100"
+)
 INPUT_CLASSES = (
     "w-full rounded-lg border border-gray-300 bg-gray-50 px-3 py-2 text-sm "
     "focus:border-sky-500 focus:outline-none focus:ring-1 focus:ring-sky-500"
@@ -17,7 +22,9 @@ class StyledFormMixin:
 
     def style_fields(self) -> None:
         for field in self.fields.values():  # type: ignore[attr-defined]
-            if not isinstance(field.widget, forms.CheckboxInput | forms.FileInput):
+            if isinstance(field.widget, forms.FileInput):
+                field.widget.attrs.setdefault("class", FILE_INPUT_CLASSES)
+            elif not isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs.setdefault("class", INPUT_CLASSES)
 
 
