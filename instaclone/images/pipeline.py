@@ -1,15 +1,9 @@
-"""The image pipeline shared by post photos and avatars.
-
-`process_image` turns an untrusted upload into clean renditions: it identifies the file by
-decoding it (never by name or Content-Type), refuses oversized files and pixel bombs before
-pixels are decoded, applies EXIF orientation, converts to sRGB, drops every metadata block
-and encodes each rendition of a spec list. `store_renditions` and `delete_stored_files` put
-the result in (and take it out of) `default_storage` under server-generated keys.
+"""Decoding, checking and re-encoding one upload: `process_image`.
 
 Cost model: a 12 MP JPEG is decoded once, at the smallest JPEG DCT scale that still covers
-the largest rendition; every other rendition is derived from an already reduced image, and
-the encoders (the bulk of the work) run in a few threads because Pillow releases the GIL
-while encoding.
+the largest rendition; every other rendition is derived from an already reduced image. The
+first resize and the encoders (the bulk of the work) run in a few threads, because Pillow
+releases the GIL while resizing and encoding.
 """
 
 from __future__ import annotations
@@ -18,19 +12,18 @@ import io
 import logging
 import math
 import os
-import uuid
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import IO, Any, TypedDict
+from dataclasses import dataclass
+from typing import IO
 
 import blurhash
 import pillow_heif
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from PIL import ExifTags, Image, ImageCms
+
+from instaclone.images.specs import EncodedRendition, OutputFormat, ProcessedImage, RenditionSpec
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +41,9 @@ RESAMPLE = Image.Resampling.LANCZOS
 # on large reductions.
 REDUCING_GAP = 3.0
 BLURHASH_SIZE = 32
-# Pillow releases the GIL while encoding, so a few threads cut the wall time of one upload;
-# more than four gains nothing with eight encodes per photo.
-ENCODE_THREADS = max(1, min(4, os.cpu_count() or 1))
+# Pillow releases the GIL while resizing and encoding, so the first resize is split across
+# threads and each rendition is encoded in its own: posts have four renditions.
+WORKER_THREADS = max(1, min(4, os.cpu_count() or 1))
 
 UNSUPPORTED_MESSAGE = "Unsupported image format. Upload a JPEG, PNG, WebP, HEIC or GIF."
 DAMAGED_MESSAGE = "The image could not be read: the file is damaged or incomplete."
@@ -82,73 +75,6 @@ class ImageLimits:
 
 
 @dataclass(frozen=True)
-class OutputFormat:
-    name: str
-    pillow_format: str
-    extension: str
-    content_type: str
-    options: Mapping[str, Any] = field(default_factory=dict)
-
-
-# WebP is what browsers are served. method=4 is libwebp's default effort: methods 5-6 cost
-# twice the time for 1-2 % fewer bytes, methods 0-2 save time but every view pays 4-12 %
-# more bytes.
-WEBP = OutputFormat("webp", "WEBP", "webp", "image/webp", {"quality": 80, "method": 4})
-# JPEG is the fallback for clients and link-preview crawlers that lack WebP; optimize costs
-# little, progressive would cost five times the encode time for a rarely served file.
-JPEG = OutputFormat("jpeg", "JPEG", "jpg", "image/jpeg", {"quality": 82, "optimize": True})
-
-
-@dataclass(frozen=True)
-class RenditionSpec:
-    """A rendition to produce; never larger than the source.
-
-    With `crop=False` the picture fits in `width` x `height` (no `height`: any height).
-    With `crop=True` it is cropped around its centre to exactly `width` x `height`; a
-    source too small for that gives the largest centred crop of that aspect ratio instead.
-    """
-
-    name: str
-    width: int
-    height: int | None = None
-    crop: bool = False
-    formats: tuple[OutputFormat, ...] = (WEBP, JPEG)
-
-
-POST_RENDITIONS = (
-    RenditionSpec("full", 2048, 2048),
-    RenditionSpec("medium", 1080),
-    RenditionSpec("small", 640),
-    RenditionSpec("thumb", 320, 320, crop=True),
-)
-AVATAR_RENDITIONS = (
-    RenditionSpec("medium", 320, 320, crop=True),
-    RenditionSpec("small", 150, 150, crop=True),
-)
-
-
-@dataclass(frozen=True)
-class EncodedRendition:
-    name: str
-    format: str
-    width: int
-    height: int
-    content: bytes = field(repr=False)
-    content_type: str
-    extension: str
-
-
-@dataclass(frozen=True)
-class ProcessedImage:
-    """The upright source size, a placeholder for the whole picture, and the renditions."""
-
-    width: int
-    height: int
-    blurhash: str
-    renditions: list[EncodedRendition]
-
-
-@dataclass(frozen=True)
 class _Plan:
     """Where one rendition comes from, in the upright source's coordinates."""
 
@@ -159,11 +85,6 @@ class _Plan:
     @property
     def scale(self) -> float:
         return self.size[0] / (self.box[2] - self.box[0])
-
-
-# ---------------------------------------------------------------------------------------
-# Pipeline
-# ---------------------------------------------------------------------------------------
 
 
 def process_image(
@@ -187,12 +108,15 @@ def process_image(
     icc_profile = source.info.get("icc_profile")
     width, height = _upright(source.size, orientation)
     plans = [_plan(spec, width, height) for spec in specs]
-    base = _decode_base(source, orientation, max(plan.scale for plan in plans))
-    base = _to_srgb(_flatten(base), icc_profile)
-    # Resizes and copies inherit `info`; emptying it here is what keeps EXIF, GPS, XMP,
-    # comments and the source ICC profile out of every output file.
-    base.info = {}
-    renditions, placeholder = _render(base, base.width / width, plans)
+    with ThreadPoolExecutor(max_workers=WORKER_THREADS) as executor:
+        base = _decode_base(source, orientation, max(plan.scale for plan in plans), executor)
+        # The full-size decode (36 MB for 12 MP) must not outlive the reduced base image.
+        del source
+        base = _to_srgb(_flatten(base), icc_profile)
+        # Resizes and copies inherit `info`; emptying it here is what keeps EXIF, GPS, XMP,
+        # comments and the source ICC profile out of every output file.
+        base.info = {}
+        renditions, placeholder = _render(base, base.width / width, plans, executor)
     return ProcessedImage(width, height, placeholder, renditions)
 
 
@@ -203,8 +127,8 @@ def _checked_stream(fp: IO[bytes], max_bytes: int) -> IO[bytes]:
             size = fp.seek(0, io.SEEK_END)
         except (AttributeError, OSError, ValueError):
             # A stream that cannot seek: read just past the limit to know whether it is over.
-            data = fp.read(max_bytes + 1)
-            size, fp = len(data), io.BytesIO(data)
+            fp = io.BytesIO(_read_at_most(fp, max_bytes + 1))
+            size = len(fp.getbuffer())
     if size > max_bytes:
         raise ImageRejected(
             f"File is too large: at most {_format_bytes(max_bytes)}.",
@@ -215,6 +139,16 @@ def _checked_stream(fp: IO[bytes], max_bytes: int) -> IO[bytes]:
         raise ImageRejected("The file is empty.", code="empty_file")
     fp.seek(0)
     return fp
+
+
+def _read_at_most(fp: IO[bytes], limit: int) -> bytes:
+    chunks: list[bytes] = []
+    remaining = limit
+    # A raw stream may return fewer bytes than asked for long before its end.
+    while remaining > 0 and (chunk := fp.read(min(remaining, 1024 * 1024))):
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
 
 
 def _open_allowed(fp: IO[bytes], limits: ImageLimits) -> Image.Image:
@@ -264,6 +198,10 @@ _UPRIGHT = {
 
 
 def _orientation(image: Image.Image) -> int:
+    if image.format == "PNG" and "exif" not in image.info:
+        # PngImageFile.getexif() would decode every pixel to look for EXIF after the image
+        # data, outside the error handling of the decode step; writers put it before.
+        return 1
     try:
         orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
     except Exception:
@@ -296,7 +234,9 @@ def _plan(spec: RenditionSpec, width: int, height: int) -> _Plan:
     return _Plan(spec, size, (left, top, left + crop_width, top + crop_height))
 
 
-def _decode_base(source: Image.Image, orientation: int, scale: float) -> Image.Image:
+def _decode_base(
+    source: Image.Image, orientation: int, scale: float, executor: ThreadPoolExecutor
+) -> Image.Image:
     """Decode once, at `scale` of the source, upright and in a mode fit for resampling."""
     width, height = source.size
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
@@ -310,10 +250,37 @@ def _decode_base(source: Image.Image, orientation: int, scale: float) -> Image.I
         logger.info("Rejected upload that failed to decode: %r", exc)
         raise ImageRejected(DAMAGED_MESSAGE, code="damaged_image") from exc
     if image.size != size:
-        image = image.resize(size, RESAMPLE, reducing_gap=REDUCING_GAP)
+        image = _resize_in_bands(image, size, executor)
     if orientation in _UPRIGHT:
         image = image.transpose(_UPRIGHT[orientation])
     return image
+
+
+def _resize_in_bands(
+    image: Image.Image, size: tuple[int, int], executor: ThreadPoolExecutor
+) -> Image.Image:
+    """Resize in horizontal bands, one per thread, for the same pixels as a single resize.
+
+    The bands come out identical because Pillow's filter reads the source rows it needs
+    beyond each band's box. This is the largest step before any encoding can start.
+    """
+    bands = min(WORKER_THREADS, size[1])
+    row_scale = image.height / size[1]
+    edges = [round(size[1] * index / bands) for index in range(bands + 1)]
+    parts = executor.map(
+        lambda top, bottom: image.resize(
+            (size[0], bottom - top),
+            RESAMPLE,
+            (0, top * row_scale, image.width, bottom * row_scale),
+            reducing_gap=REDUCING_GAP,
+        ),
+        edges,
+        edges[1:],
+    )
+    resized = Image.new(image.mode, size)
+    for top, part in zip(edges, parts, strict=False):
+        resized.paste(part, (0, top))
+    return resized
 
 
 def _resamplable(image: Image.Image) -> Image.Image:
@@ -324,8 +291,8 @@ def _resamplable(image: Image.Image) -> Image.Image:
         return image.convert("RGBA" if "transparency" in image.info else "RGB")
     if image.mode == "1":
         return image.convert("L")
-    if image.mode.startswith("I;16"):
-        # convert("L") would clip 16-bit values at 255 instead of scaling them down.
+    if image.mode == "I" or image.mode.startswith("I;16"):
+        # 16-bit greyscale PNG. convert("L") would clip values at 255 instead of scaling.
         return image.point(lambda value: value * (1 / 257)).convert("L")
     return image.convert("RGBA" if "A" in image.getbands() else "RGB")
 
@@ -363,32 +330,29 @@ def _to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
 
 
 def _render(
-    base: Image.Image, base_scale: float, plans: list[_Plan]
+    base: Image.Image, base_scale: float, plans: list[_Plan], executor: ThreadPoolExecutor
 ) -> tuple[list[EncodedRendition], str]:
     """Resize for every plan, largest first, while worker threads encode the results."""
     # Full-frame images made so far, as (image, scale from the source): each rendition is
     # cut from the smallest one at least as large as it needs (1 % slack absorbs rounding).
     frames: list[tuple[Image.Image, float]] = [(base, base_scale)]
     jobs: dict[int, Future[list[EncodedRendition]]] = {}
-    with ThreadPoolExecutor(max_workers=ENCODE_THREADS) as executor:
-        for index in sorted(range(len(plans)), key=lambda index: -plans[index].scale):
-            plan = plans[index]
-            larger = [frame for frame in frames if frame[1] >= plan.scale * 0.99]
-            frame, frame_scale = min(larger or frames[:1], key=lambda frame: frame[1])
-            box = _scaled_box(plan.box, frame_scale, frame.size)
-            if plan.size == frame.size and _covers(box, frame.size):
-                image = frame
-            else:
-                image = frame.resize(plan.size, RESAMPLE, box, reducing_gap=REDUCING_GAP)
-                if not plan.spec.crop:
-                    frames.append((image, plan.scale))
-            # One task per rendition, not per format: Image.save keeps per-call state on
-            # the image object, so two saves of one image must not overlap.
-            jobs[index] = executor.submit(_encode_all, image, plan.spec)
-        placeholder = _blurhash(min(frames, key=lambda frame: frame[1])[0])
-        renditions = [
-            rendition for index in range(len(plans)) for rendition in jobs[index].result()
-        ]
+    for index in sorted(range(len(plans)), key=lambda index: -plans[index].scale):
+        plan = plans[index]
+        larger = [frame for frame in frames if frame[1] >= plan.scale * 0.99]
+        frame, frame_scale = min(larger or frames[:1], key=lambda frame: frame[1])
+        box = _scaled_box(plan.box, frame_scale, frame.size)
+        if plan.size == frame.size and _covers(box, frame.size):
+            image = frame
+        else:
+            image = frame.resize(plan.size, RESAMPLE, box, reducing_gap=REDUCING_GAP)
+            if not plan.spec.crop:
+                frames.append((image, plan.scale))
+        # One task per rendition, not per format: Image.save keeps per-call state on
+        # the image object, so two saves of one image must not overlap.
+        jobs[index] = executor.submit(_encode_all, image, plan.spec)
+    placeholder = _blurhash(min(frames, key=lambda frame: frame[1])[0])
+    renditions = [rendition for index in range(len(plans)) for rendition in jobs[index].result()]
     return renditions, placeholder
 
 
@@ -427,8 +391,8 @@ def _blurhash(image: Image.Image) -> str:
     tiny.thumbnail((BLURHASH_SIZE, BLURHASH_SIZE), Image.Resampling.BILINEAR)
     x_components, y_components = (4, 3) if tiny.width >= tiny.height else (3, 4)
     with warnings.catch_warnings():
-        # blurhash-python reads pixels with Image.getdata, deprecated in Pillow 13; the
-        # warning is about that library, and pillow is pinned below 14 where it goes away.
+        # blurhash-python reads pixels with Image.getdata, deprecated in Pillow 13 and gone
+        # in 14 (requirements pin pillow<14): nothing the caller can act on.
         warnings.filterwarnings("ignore", "Image.Image.getdata", DeprecationWarning)
         return blurhash.encode(tiny, x_components=x_components, y_components=y_components)
 
@@ -439,74 +403,3 @@ def _format_bytes(count: int) -> str:
     if count >= 1024:
         return f"{count / 1024:.3g} KB"
     return f"{count} bytes"
-
-
-# ---------------------------------------------------------------------------------------
-# Storage
-# ---------------------------------------------------------------------------------------
-
-
-class StoredRendition(TypedDict):
-    """One stored rendition: its size and the storage key of each format, by format name."""
-
-    width: int
-    height: int
-    files: dict[str, str]
-
-
-def store_renditions(prefix: str, processed: ProcessedImage) -> dict[str, StoredRendition]:
-    """Save every rendition in `default_storage`; return a JSON-ready map by rendition name.
-
-    Keys are `<prefix>/<uuid>/<name>.<ext>`, so nothing is ever overwritten and the content
-    type a storage derives from the extension is one this server chose. If a save fails,
-    the files saved so far are deleted and the error propagates.
-    """
-    if not prefix or prefix.startswith("/") or ".." in prefix.split("/"):
-        raise ValueError(f"Unsafe storage prefix: {prefix!r}")
-    folder = f"{prefix.rstrip('/')}/{uuid.uuid4().hex}"
-    stored: dict[str, StoredRendition] = {}
-    try:
-        for rendition in processed.renditions:
-            entry = stored.setdefault(
-                rendition.name,
-                {"width": rendition.width, "height": rendition.height, "files": {}},
-            )
-            content = ContentFile(rendition.content)
-            # S3 storages take the Content-Type from the file object when it has one.
-            content.content_type = rendition.content_type  # type: ignore[attr-defined]
-            key = f"{folder}/{rendition.name}.{rendition.extension}"
-            entry["files"][rendition.format] = default_storage.save(key, content)
-    except BaseException:
-        delete_stored_files(stored_keys(stored))
-        raise
-    return stored
-
-
-def stored_keys(stored: Mapping[str, StoredRendition]) -> list[str]:
-    """Every storage key in a `store_renditions` result, for `delete_stored_files`."""
-    return [key for rendition in stored.values() for key in rendition["files"].values()]
-
-
-def delete_stored_files(keys: Iterable[str]) -> None:
-    """Delete files from `default_storage`, logging failures instead of raising.
-
-    Meant to run after a commit (`transaction.on_commit`), when the rows pointing at the
-    files are already gone: a failure leaves an orphan file, never a broken page.
-    """
-    for key in keys:
-        try:
-            default_storage.delete(key)
-        except Exception:
-            logger.exception("Could not delete stored file %s", key)
-
-
-def rendition_url(
-    stored: Mapping[str, StoredRendition], name: str, preferred: str = "webp"
-) -> str | None:
-    """The public URL of one stored rendition, in the preferred format when it exists."""
-    rendition = stored.get(name)
-    if not rendition:
-        return None
-    files = rendition["files"]
-    key = files.get(preferred) or next(iter(files.values()), None)
-    return default_storage.url(key) if key else None
