@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods
 
-from accounts import selectors, services
+from accounts import services
 from accounts.forms import (
     LoginForm,
     PasswordChangeForm,
@@ -23,7 +23,7 @@ from instaclone.images import ImageRejected
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")
-    form = SignUpForm(request.POST or None)
+    form = SignUpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid() and form.user is not None:
         login(request, form.user, backend="accounts.backends.UsernameOrEmailBackend")
         messages.success(request, f"Welcome to Instaclone, {form.user.username}!")
@@ -82,15 +82,14 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
 
 
-def profile(request: HttpRequest, username: str) -> HttpResponse:
-    user = selectors.user_get(username=username)
-    return render(request, "accounts/profile.html", {"profile": user})
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile_edit(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST or None, request.FILES or None, instance=request.user)
+    form = ProfileForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES or None,
+        instance=request.user,
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "theme",
     "instaclone",
     "accounts",
+    "posts",
 ]
 
 MIDDLEWARE = [
@@ -249,6 +250,8 @@ REST_FRAMEWORK = {
         "auth": env_str("RATE_LIMIT_AUTH", "20/min"),
         "register": env_str("RATE_LIMIT_REGISTER", "10/hour"),
         "password_reset": env_str("RATE_LIMIT_PASSWORD_RESET", "5/hour"),
+        "post_create": env_str("RATE_LIMIT_POST_CREATE", "60/hour"),
+        "comment_create": env_str("RATE_LIMIT_COMMENT_CREATE", "300/hour"),
     },
     "NUM_PROXIES": NUM_PROXIES,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

@@ -4,11 +4,12 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from accounts import views as account_views
 from instaclone import views
+from posts import views as post_views
 
 api_v1 = [
     path("", include("accounts.api.urls")),
+    path("", include("posts.api.urls")),
 ]
 
 urlpatterns = [
@@ -17,6 +18,7 @@ urlpatterns = [
     path("ping", views.ping, name="ping"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("", include("posts.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -36,7 +38,7 @@ if settings.MEDIA_STORAGE["BACKEND"].endswith("FileSystemStorage"):
 
 # Last: /<username>/ would shadow any path declared after it.
 urlpatterns += [
-    path("<str:username>/", account_views.profile, name="profile"),
+    path("<str:username>/", post_views.profile, name="profile"),
 ]
 
 handler404 = "instaclone.errors.page_not_found"

@@ -1,0 +1,203 @@
+"""The posts pages: thin views over posts.selectors (reads) and posts.services (writes).
+
+Like, save and comment forms work as plain form posts (redirect back to the post) and,
+sent by htmx (`HX-Request`), answer with the partial that replaces the control.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.selectors import user_get
+from instaclone.images import ImageRejected
+from instaclone.pagination import cursor_page
+from posts import selectors, services
+from posts.forms import CommentForm, PostCreateForm, PostEditForm
+from posts.models import Comment, Post
+
+COMMENTS_ON_PAGE = 50
+GRID_PAGE_SIZE = 24
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _add_service_errors(form: object, error: ValidationError) -> None:
+    for field, field_messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, field_messages)  # type: ignore[attr-defined]
+
+
+def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
+    post = selectors.post_get(viewer=request.user, post_id=post_id)
+    comments = selectors.comment_list_for_post(post=post)[:COMMENTS_ON_PAGE]
+    return render(
+        request,
+        "posts/detail.html",
+        {"post": post, "comments": comments, "comment_form": CommentForm()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_create(request: HttpRequest) -> HttpResponse:
+    form = PostCreateForm(request.POST if request.method == "POST" else None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                post = services.post_create(
+                    author=request.user,
+                    images=form.cleaned_data["images"],
+                    caption=form.cleaned_data["caption"],
+                    alt_texts=[text.strip() for text in request.POST.getlist("alt_text")],
+                )
+            except ImageRejected as error:
+                form.add_error("images", error.message)
+                status = error.status_code
+            except ValidationError as error:
+                _add_service_errors(form, error)
+                status = 400
+            else:
+                return redirect(post)
+        else:
+            status = 400
+    return render(request, "posts/create.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
+    post = selectors.post_get(viewer=request.user, post_id=post_id)
+    services.post_check_editor(post=post, editor=request.user)
+    form = PostEditForm(
+        request.POST if request.method == "POST" else None, initial={"caption": post.caption}
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.post_update(
+                    post=post,
+                    editor=request.user,
+                    caption=form.cleaned_data["caption"],
+                    alt_texts=[text.strip() for text in request.POST.getlist("alt_text")],
+                )
+            except ValidationError as error:
+                _add_service_errors(form, error)
+                status = 400
+            else:
+                messages.success(request, "Post updated.")
+                return redirect(post)
+        else:
+            status = 400
+    return render(request, "posts/edit.html", {"post": post, "form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_delete(request: HttpRequest, post_id: int) -> HttpResponse:
+    """GET asks for confirmation; POST deletes."""
+    post = selectors.post_get(viewer=request.user, post_id=post_id)
+    if request.method == "POST":
+        services.post_delete(post=post, actor=request.user)
+        messages.success(request, "Post deleted.")
+        return redirect("profile", post.author.username)
+    services.post_check_deleter(post=post, actor=request.user)
+    return render(request, "posts/delete.html", {"post": post})
+
+
+def _actions(request: HttpRequest, post: Post) -> HttpResponse:
+    if _is_htmx(request):
+        fresh = selectors.post_get(viewer=request.user, post_id=post.pk)
+        return render(request, "posts/_actions.html", {"post": fresh})
+    return redirect(post)
+
+
+@login_required
+@require_POST
+def post_like(request: HttpRequest, post_id: int) -> HttpResponse:
+    """POST `liked=1` to like, `liked=0` to unlike: the wanted state, so repeats are safe."""
+    post = selectors.post_get_visible(viewer=request.user, post_id=post_id)
+    if request.POST.get("liked", "1") == "1":
+        services.like_create(user=request.user, post=post)
+    else:
+        services.like_delete(user=request.user, post=post)
+    return _actions(request, post)
+
+
+@login_required
+@require_POST
+def post_save(request: HttpRequest, post_id: int) -> HttpResponse:
+    """POST `saved=1` to save, `saved=0` to unsave."""
+    post = selectors.post_get_visible(viewer=request.user, post_id=post_id)
+    if request.POST.get("saved", "1") == "1":
+        services.save_create(user=request.user, post=post)
+    else:
+        services.save_delete(user=request.user, post=post)
+    return _actions(request, post)
+
+
+def _comment_changed(request: HttpRequest, post: Post, comment: Comment | None) -> HttpResponse:
+    """The new comment (if any) plus the post's comment count, swapped out of band."""
+    fresh = selectors.post_get_visible(viewer=request.user, post_id=post.pk)
+    return render(request, "posts/_comment_changed.html", {"comment": comment, "post": fresh})
+
+
+@login_required
+@require_POST
+def comment_create(request: HttpRequest, post_id: int) -> HttpResponse:
+    post = selectors.post_get_visible(viewer=request.user, post_id=post_id)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            comment = services.comment_create(
+                author=request.user, post=post, text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            if _is_htmx(request):
+                return _comment_changed(request, post, comment)
+            return redirect(post)
+    messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+    if _is_htmx(request):
+        return HttpResponse(status=400)
+    return redirect(post)
+
+
+@login_required
+@require_POST
+def comment_delete(request: HttpRequest, post_id: int, comment_id: int) -> HttpResponse:
+    comment = selectors.comment_get(viewer=request.user, comment_id=comment_id)
+    if comment.post_id != post_id:
+        raise Http404("No such comment.")
+    services.comment_delete(comment=comment, actor=request.user)
+    if _is_htmx(request):
+        return _comment_changed(request, comment.post, None)
+    return redirect(comment.post)
+
+
+@login_required
+def saved(request: HttpRequest) -> HttpResponse:
+    posts = selectors.post_list_saved_by(viewer=request.user)
+    page = cursor_page(request, posts, ordering=("-saved_at", "-pk"), size=GRID_PAGE_SIZE)
+    return _grid_response(request, "posts/saved.html", {"page": page})
+
+
+def profile(request: HttpRequest, username: str) -> HttpResponse:
+    """A profile header and the grid of the posts the viewer may see."""
+    author = user_get(username=username)
+    posts = selectors.post_list_for_author(viewer=request.user, author=author)
+    page = cursor_page(request, posts, ordering=("-created_at", "-pk"), size=GRID_PAGE_SIZE)
+    return _grid_response(request, "accounts/profile.html", {"profile": author, "page": page})
+
+
+def _grid_response(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """The whole page, or for htmx's infinite scroll only the next grid items."""
+    if _is_htmx(request) and request.GET.get("cursor"):
+        template = "posts/_grid_items.html"
+    return render(request, template, context)
