@@ -4,6 +4,7 @@ import io
 from collections.abc import Callable, Iterator
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.test import Client
 from PIL import Image
@@ -20,9 +21,22 @@ def _fast_and_isolated(settings: object, tmp_path: object) -> Iterator[None]:
     settings.RATE_LIMITS_ENABLED = False
     if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
         settings.MEDIA_ROOT = tmp_path / "media"
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
+
+
+def clear_cache() -> None:
+    """Empty this test worker's cache. On Redis, FLUSHDB would also wipe the other
+    parallel workers' keys (rate-limit counters mid-test), so delete by prefix instead."""
+    config = django_settings.CACHES["default"]
+    if not config["BACKEND"].endswith(".RedisCache"):
+        cache.clear()
+        return
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(f"{config.get('KEY_PREFIX', '')}:*"))
+    if keys:
+        client.delete(*keys)
 
 
 @pytest.fixture
