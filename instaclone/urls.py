@@ -9,6 +9,7 @@ from posts import views as post_views
 
 api_v1 = [
     path("", include("accounts.api.urls")),
+    path("", include("social.api.urls")),
     path("", include("posts.api.urls")),
 ]
 
@@ -19,6 +20,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("", include("posts.urls")),
+    # Before the /<username>/ catch-all below: /<username>/followers/ and the like.
+    path("", include("social.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

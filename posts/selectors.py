@@ -10,7 +10,8 @@ from django.db.models.fields import BooleanField
 from django.http import Http404
 
 from accounts.models import User
-from posts.models import Comment, Like, Post, PostHashtag, Save
+from posts.models import Comment, Like, Mention, Post, PostHashtag, Save
+from social.selectors import block_between, follows
 
 Viewer = User | AnonymousUser | None
 
@@ -22,17 +23,20 @@ def _authenticated(viewer: Viewer) -> User | None:
 def visible_posts(viewer: Viewer) -> QuerySet[Post]:
     """Posts `viewer` (a user, or anonymous) may see: THE visibility rule.
 
-    Today: the author's account is active, and it is public or the viewer's own. The
-    social graph extends this one function (followers of a private account may see its
-    posts; blocked users see each other's posts as missing), and every read and action
-    follows. Bare filter, no joins selected and no annotations, so services can lock
-    rows through it with `select_for_update(of=("self",))`.
+    The author's account is active, and the post is the viewer's own, or there is no
+    block between author and viewer in either direction and the author is public or the
+    viewer is their approved follower (social.selectors writes the block and follow
+    expressions). Every read and action follows. Bare filter, no joins selected and no
+    annotations, so services can lock rows through it with `select_for_update(of=("self",))`.
     """
     posts = Post.objects.filter(author__is_active=True)
     user = _authenticated(viewer)
     if user is None:
         return posts.filter(author__is_private=False)
-    return posts.filter(Q(author__is_private=False) | Q(author=user))
+    others = ~block_between(user, "author_id") & (
+        Q(author__is_private=False) | follows(user, "author_id")
+    )
+    return posts.filter(Q(author=user) | others)
 
 
 def _with_display_data(posts: QuerySet[Post], viewer: Viewer) -> QuerySet[Post]:
@@ -98,15 +102,36 @@ def post_list_saved_by(*, viewer: User) -> QuerySet[Post]:
     )
 
 
-def like_list_for_post(*, post: Post) -> QuerySet[Like]:
+def _people_visible_to(viewer: Viewer, person: str) -> Q:
+    """Rows whose `person` is not blocked either way with the viewer (blocked users'
+    likes and comments are not shown to each other)."""
+    user = _authenticated(viewer)
+    if user is None:
+        return Q()
+    return Q(~block_between(user, f"{person}_id"))
+
+
+def like_list_for_post(*, post: Post, viewer: Viewer = None) -> QuerySet[Like]:
     """Likes of a (visible) post with their users, newest first (paginate by -created_at).
-    All of them, so the list agrees with `likes_count`."""
-    return Like.objects.filter(post=post).select_related("user").order_by("-created_at", "-pk")
+    All of them but those of users blocked either way with `viewer`, so the list agrees
+    with `likes_count` otherwise."""
+    return (
+        Like.objects.filter(post=post)
+        .filter(_people_visible_to(viewer, "user"))
+        .select_related("user")
+        .order_by("-created_at", "-pk")
+    )
 
 
-def comment_list_for_post(*, post: Post) -> QuerySet[Comment]:
-    """Comments of a (visible) post, oldest first (paginate by created_at)."""
-    return Comment.objects.filter(post=post).select_related("author").order_by("created_at", "pk")
+def comment_list_for_post(*, post: Post, viewer: Viewer = None) -> QuerySet[Comment]:
+    """Comments of a (visible) post, oldest first (paginate by created_at), without those
+    of users blocked either way with `viewer`."""
+    return (
+        Comment.objects.filter(post=post)
+        .filter(_people_visible_to(viewer, "author"))
+        .select_related("author")
+        .order_by("created_at", "pk")
+    )
 
 
 def comment_get(*, viewer: Viewer, comment_id: int) -> Comment:
@@ -119,3 +144,9 @@ def comment_get(*, viewer: Viewer, comment_id: int) -> Comment:
     if comment is None:
         raise Http404("No such comment.")
     return comment
+
+
+def mentioned_usernames(*, post: Post) -> frozenset[str]:
+    """Lower-case usernames stored as mentioned in the post (those the caption may link)."""
+    names = Mention.objects.filter(post=post).values_list("user__username", flat=True)
+    return frozenset(name.lower() for name in names)

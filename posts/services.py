@@ -45,6 +45,9 @@ from posts.models import (
 )
 from posts.selectors import visible_posts
 from posts.text import parse_hashtags, parse_mentions
+from social import services as social_services
+from social.models import Notification
+from social.selectors import block_between
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,33 @@ def _validate_image_count(count: int) -> None:
         raise ValidationError({"images": ["Add at least one photo."]})
     if count > limit:
         raise ValidationError({"images": [f"A post has at most {limit} photos, not {count}."]})
+
+
+# --- Notifications ----------------------------------------------------------------------
+
+
+def _post_snapshot(post: Post) -> dict:
+    """What a notification shows of a post without reading posts: its first photo's
+    stored thumbnail renditions (social sits below posts and cannot join them)."""
+    media = PostMedia.objects.filter(post_id=post.pk).order_by("position").first()
+    thumb = media.renditions.get("thumb") if media else None
+    return {"thumb": thumb} if thumb else {}
+
+
+def _notify(
+    *, recipient_id: int, actor: User, kind: str, post: Post, comment: Comment | None = None
+) -> None:
+    snapshot = _post_snapshot(post)
+    if comment is not None:
+        snapshot["comment_text"] = comment.text[: social_services.COMMENT_SNAPSHOT_LENGTH]
+    social_services.notification_create(
+        recipient_id=recipient_id,
+        actor=actor,
+        kind=kind,
+        post_id=post.pk,
+        comment_id=comment.pk if comment is not None else None,
+        snapshot=snapshot,
+    )
 
 
 # --- Posts ------------------------------------------------------------------------------
@@ -184,11 +214,12 @@ def _sync_caption_entities(post: Post, *, created: bool) -> None:
         )
 
     usernames = parse_mentions(post.caption)
+    # Nobody can mention someone who blocked them, or whom they blocked.
     mentioned = (
         list(
-            User.objects.annotate(username_lower=Lower("username")).filter(
-                username_lower__in=usernames, is_active=True
-            )
+            User.objects.annotate(username_lower=Lower("username"))
+            .filter(username_lower__in=usernames, is_active=True)
+            .filter(~block_between(post.author))
         )
         if usernames
         else []
@@ -204,6 +235,12 @@ def _sync_caption_entities(post: Post, *, created: bool) -> None:
     to_notify = [user for user in new_users if user.pk != post.author_id]
     if to_notify:
         signals.send_on_commit(signals.users_mentioned, post=post, users=to_notify)
+    for user in to_notify:
+        # Only who may see the post hears of it: the snapshot shows its thumbnail.
+        if visible_posts(user).filter(pk=post.pk).exists():
+            _notify(
+                recipient_id=user.pk, actor=post.author, kind=Notification.Kind.MENTION, post=post
+            )
 
 
 def _lock_post(*, user: User, post_id: int, no_key: bool = True) -> Post:
@@ -268,6 +305,7 @@ def post_delete(*, post: Post, actor: User) -> None:
         keys = [key for media in post.media.all() for key in stored_keys(media.renditions)]
         post_id, author_id = post.pk, post.author_id
         post.delete()
+        social_services.notification_delete_for_post(post_id=post_id)
         User.objects.filter(pk=author_id).update(
             posts_count=Greatest(F("posts_count") - 1, Value(0))
         )
@@ -293,6 +331,8 @@ def like_create(*, user: User, post: Post) -> LikeState:
         return LikeState(liked=True, likes_count=post.likes_count)
     Post.objects.filter(pk=post.pk).update(likes_count=F("likes_count") + 1)
     counts = _counts_changed(post.pk)
+    # Kept when the like is taken back: like, unlike, like again notifies once.
+    _notify(recipient_id=post.author_id, actor=user, kind=Notification.Kind.LIKE, post=post)
     signals.send_on_commit(signals.post_liked, post=post, user=user)
     return LikeState(liked=True, likes_count=counts["likes_count"])
 
@@ -327,6 +367,13 @@ def comment_create(*, author: User, post: Post, text: str) -> Comment:
     post = _lock_post(user=author, post_id=post.pk)
     comment = Comment.objects.create(post=post, author=author, text=text)
     Post.objects.filter(pk=post.pk).update(comments_count=F("comments_count") + 1)
+    _notify(
+        recipient_id=post.author_id,
+        actor=author,
+        kind=Notification.Kind.COMMENT,
+        post=post,
+        comment=comment,
+    )
     _counts_changed(post.pk)
     signals.send_on_commit(signals.comment_created, comment=comment)
     return comment
@@ -342,6 +389,7 @@ def comment_delete(*, comment: Comment, actor: User) -> None:
     deleted, _ = Comment.objects.filter(pk=comment.pk).delete()
     if not deleted:
         raise Http404("No such comment.")
+    social_services.notification_delete_for_comment(comment_id=comment.pk)
     Post.objects.filter(pk=post.pk).update(
         comments_count=Greatest(F("comments_count") - 1, Value(0))
     )

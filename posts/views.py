@@ -11,12 +11,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.selectors import user_get
 from instaclone.images import ImageRejected
 from instaclone.pagination import cursor_page
 from posts import selectors, services
 from posts.forms import CommentForm, PostCreateForm, PostEditForm
 from posts.models import Comment, Post
+from social import selectors as social_selectors
 
 COMMENTS_ON_PAGE = 50
 GRID_PAGE_SIZE = 24
@@ -33,11 +33,17 @@ def _add_service_errors(form: object, error: ValidationError) -> None:
 
 def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
     post = selectors.post_get(viewer=request.user, post_id=post_id)
-    comments = selectors.comment_list_for_post(post=post)[:COMMENTS_ON_PAGE]
+    comments = selectors.comment_list_for_post(post=post, viewer=request.user)[:COMMENTS_ON_PAGE]
+    mentioned = selectors.mentioned_usernames(post=post)
     return render(
         request,
         "posts/detail.html",
-        {"post": post, "comments": comments, "comment_form": CommentForm()},
+        {
+            "post": post,
+            "comments": comments,
+            "mentioned": mentioned,
+            "comment_form": CommentForm(),
+        },
     )
 
 
@@ -189,11 +195,20 @@ def saved(request: HttpRequest) -> HttpResponse:
 
 
 def profile(request: HttpRequest, username: str) -> HttpResponse:
-    """A profile header and the grid of the posts the viewer may see."""
-    author = user_get(username=username)
-    posts = selectors.post_list_for_author(viewer=request.user, author=author)
+    """A profile header with the viewer's relationship to it (follow state, block), and
+    the grid of the posts the viewer may see. A private account shows non-followers its
+    header only; a user who blocked the viewer is 404; one the viewer blocked shows its
+    header with an unblock button."""
+    author = social_selectors.profile_get(viewer=request.user, username=username)
+    may_see = social_selectors.can_see_connections(viewer=request.user, user=author)
+    posts = (
+        selectors.post_list_for_author(viewer=request.user, author=author)
+        if may_see
+        else Post.objects.none()
+    )
     page = cursor_page(request, posts, ordering=("-created_at", "-pk"), size=GRID_PAGE_SIZE)
-    return _grid_response(request, "accounts/profile.html", {"profile": author, "page": page})
+    context = {"profile": author, "page": page, "may_see": may_see}
+    return _grid_response(request, "accounts/profile.html", context)
 
 
 def _grid_response(request: HttpRequest, template: str, context: dict) -> HttpResponse:

@@ -89,3 +89,33 @@ if apps.is_installed("posts"):
             from posts.services import comment_create
 
             return comment_create(author=kwargs["author"], post=kwargs["post"], text=kwargs["text"])
+
+
+# --- social -----------------------------------------------------------------------------
+# Graph rows are made through social.services so the counters on User stay exact.
+
+if apps.is_installed("social"):
+
+    def follow(follower: User, followee: User) -> None:
+        """`follower` follows `followee`, approved at once even if the account is private."""
+        from social import services as social_services
+
+        social_services.follow_create(follower=follower, followee=followee)
+        if followee.is_private:
+            social_services.follow_request_approve(target=followee, requester=follower)
+
+    def request_follow(requester: User, target: User) -> None:
+        """A pending request of `requester` to follow the private `target`."""
+        from social import services as social_services
+
+        social_services.follow_create(follower=requester, followee=target)
+
+    def block(blocker: User, blocked: User) -> None:
+        from social import services as social_services
+
+        social_services.block_create(blocker=blocker, blocked=blocked)
+
+    def make_private(user: User) -> User:
+        user.is_private = True
+        user.save(update_fields=["is_private"])
+        return user

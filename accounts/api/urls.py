@@ -16,6 +16,4 @@ urlpatterns = [
     path("auth/password-change/", views.PasswordChangeView.as_view(), name="api-password-change"),
     path("me/", views.MeView.as_view(), name="api-me"),
     path("me/avatar/", views.MeAvatarView.as_view(), name="api-me-avatar"),
-    path("users/", views.UserSearchView.as_view(), name="api-user-search"),
-    path("users/<str:username>/", views.UserDetailView.as_view(), name="api-user-detail"),
 ]

@@ -1,8 +1,8 @@
 from django.contrib.auth.tokens import default_token_generator
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -14,7 +14,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from accounts import selectors, services
+from accounts import services
 from accounts.api import serializers as s
 from accounts.models import User
 from instaclone.api import parse, throttle_scope
@@ -137,32 +137,3 @@ class MeAvatarView(APIView):
     def delete(self, request: Request) -> Response:
         services.user_delete_avatar(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class UserDetailView(APIView):
-    permission_classes = [AllowAny]
-
-    @extend_schema(responses=s.ProfileSerializer)
-    def get(self, request: Request, username: str) -> Response:
-        return Response(s.ProfileSerializer(selectors.user_get(username=username)).data)
-
-
-class UserSearchView(generics.ListAPIView):
-    permission_classes = [AllowAny]
-    serializer_class = s.UserSummarySerializer
-    # Ranked by relevance, so a cursor over (rank, followers, id) would be brittle; search
-    # answers one bounded page instead.
-    pagination_class = None
-
-    @extend_schema(parameters=[OpenApiParameter("q", str, description="search term")])
-    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
-        return super().get(request, *args, **kwargs)
-
-    def get_queryset(self):
-        query = self.request.query_params.get("q", "")[:100]
-        return selectors.user_search(query=query)[: selectors.SEARCH_MAX_RESULTS]
-
-    def list(self, request: Request, *args: object, **kwargs: object) -> Response:
-        response = super().list(request, *args, **kwargs)
-        response.data = {"next": None, "previous": None, "results": response.data}
-        return response

@@ -9,12 +9,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors as account_selectors
 from accounts.api.serializers import UserSummarySerializer
 from instaclone.api import PageSizeCursorPagination, parse, throttle_scope
 from posts import selectors, services
 from posts.api import serializers as s
 from posts.models import Like, Post
+from social import selectors as social_selectors
 
 
 class NewestFirstPagination(PageSizeCursorPagination):
@@ -85,7 +85,9 @@ class UserPostListView(generics.ListAPIView):
     pagination_class = NewestFirstPagination
 
     def get_queryset(self) -> QuerySet[Post]:
-        author = account_selectors.user_get(username=self.kwargs["username"])
+        author = social_selectors.user_get_visible(
+            viewer=self.request.user, username=self.kwargs["username"]
+        )
         return selectors.post_list_for_author(viewer=self.request.user, author=author)
 
 
@@ -112,7 +114,7 @@ class LikeListView(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Like]:
         post = selectors.post_get_visible(viewer=self.request.user, post_id=self.kwargs["post_id"])
-        return selectors.like_list_for_post(post=post)
+        return selectors.like_list_for_post(post=post, viewer=self.request.user)
 
     def get_serializer(self, *args: object, **kwargs: object) -> UserSummarySerializer:
         # Pages hold likes; what is listed is who liked.
@@ -134,7 +136,7 @@ class CommentListView(generics.ListAPIView):
 
     def get_queryset(self):
         post = selectors.post_get_visible(viewer=self.request.user, post_id=self.kwargs["post_id"])
-        return selectors.comment_list_for_post(post=post)
+        return selectors.comment_list_for_post(post=post, viewer=self.request.user)
 
     @extend_schema(request=s.CommentCreateSerializer, responses={201: s.CommentSerializer})
     def post(self, request: Request, post_id: int) -> Response:

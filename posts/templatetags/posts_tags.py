@@ -1,5 +1,7 @@
 """Rendering helpers of post pages: captions with links, responsive pictures."""
 
+from collections.abc import Collection
+
 from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import escape, format_html
@@ -22,11 +24,17 @@ def tag_url(name: str) -> str:
         return f"/tags/{name}/"
 
 
-@register.filter
-def linkify_caption(text: str) -> SafeString:
-    """The caption, escaped, with #hashtags and @mentions linked."""
+@register.simple_tag
+def linkify_caption(text: str, mentioned: Collection[str] = ()) -> SafeString:
+    """The caption, escaped, with #hashtags linked, and those @mentions linked that were
+    stored as mentions (`mentioned`, lower-case usernames): a mention of someone who
+    blocked the author, or of nobody, stays plain text."""
     spans = [(start, end, "tag", name) for start, end, name in hashtag_spans(text)]
-    spans += [(start, end, "user", name) for start, end, name in mention_spans(text)]
+    spans += [
+        (start, end, "user", name)
+        for start, end, name in mention_spans(text)
+        if name.lower() in mentioned
+    ]
     spans.sort()
     parts: list[str] = []
     position = 0

@@ -27,6 +27,17 @@ def test_healthz_is_503_when_the_database_fails(client: Client, monkeypatch) -> 
     assert response.json()["status"] == "unavailable"
 
 
+def test_healthz_is_503_when_redis_does_not_answer(client: Client, settings) -> None:
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["channel_layer"] is False
+
+
+def test_healthz_answers_head_for_load_balancers(client: Client) -> None:
+    assert client.head("/healthz").status_code == 200
+
+
 def test_ping_is_bare_json(client: Client, django_assert_num_queries) -> None:
     with django_assert_num_queries(0):
         response = client.get("/ping")

@@ -1,0 +1,263 @@
+"""Every write to the social graph and to notifications.
+
+Graph changes between two people (follow, request, approval, block) first lock both
+users' rows, in primary-key order: that serialises every change to one pair (so a
+double follow or a double approval leaves one row), orders them against a concurrent
+block, and the F() updates of the counters would lock those rows anyway. Each service
+is atomic and safe to repeat; the second call of a double click changes nothing.
+"""
+
+from collections.abc import Sequence
+from enum import StrEnum
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Greatest
+from django.http import Http404
+
+from accounts.models import User
+from social.models import Block, Follow, FollowRequest, Notification
+from social.selectors import NO_SUCH_USER, block_between, blocked_either_way
+
+MAX_MARK_READ_IDS = 500
+COMMENT_SNAPSHOT_LENGTH = 300
+
+
+class FollowStatus(StrEnum):
+    FOLLOWING = "following"
+    REQUESTED = "requested"
+
+
+# --- Helpers ------------------------------------------------------------------------------
+
+
+def _lock_users(*user_ids: int) -> dict[int, User]:
+    """Lock these users' rows for the rest of the transaction, in pk order (no deadlock
+    between two transactions locking the same pair)."""
+    users = User.objects.select_for_update().filter(pk__in=set(user_ids)).order_by("pk")
+    return {user.pk: user for user in users}
+
+
+def _decrement(field: str) -> Greatest:
+    return Greatest(F(field) - 1, Value(0))
+
+
+def _follow_insert(*, follower_id: int, followee_id: int) -> bool:
+    """Add a follow and count it; False (nothing changes) if it already exists."""
+    try:
+        with transaction.atomic():
+            Follow.objects.create(follower_id=follower_id, followee_id=followee_id)
+    except IntegrityError:
+        return False
+    User.objects.filter(pk=follower_id).update(following_count=F("following_count") + 1)
+    User.objects.filter(pk=followee_id).update(followers_count=F("followers_count") + 1)
+    return True
+
+
+def _follow_remove(*, follower_id: int, followee_id: int) -> bool:
+    deleted, _ = Follow.objects.filter(follower_id=follower_id, followee_id=followee_id).delete()
+    if not deleted:
+        return False
+    User.objects.filter(pk=follower_id).update(following_count=_decrement("following_count"))
+    User.objects.filter(pk=followee_id).update(followers_count=_decrement("followers_count"))
+    return True
+
+
+def _request_remove(*, requester_id: int, target_id: int) -> bool:
+    deleted, _ = FollowRequest.objects.filter(
+        requester_id=requester_id, target_id=target_id
+    ).delete()
+    if deleted:
+        Notification.objects.filter(
+            recipient_id=target_id, actor_id=requester_id, kind=Notification.Kind.FOLLOW_REQUEST
+        ).delete()
+    return bool(deleted)
+
+
+def _refuse_self(user: User, other: User, action: str) -> None:
+    if user.pk == other.pk:
+        raise ValidationError(f"You cannot {action} yourself.")
+
+
+# --- Follows ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def follow_create(*, follower: User, followee: User) -> FollowStatus:
+    """`follower` follows `followee`: at once for a public account, by a pending request
+    for a private one. Idempotent (answers the current state). ValidationError for
+    yourself; Http404 for an inactive account or when either blocked the other (blocked
+    users see each other as missing). Notifies the followee (follow or follow_request)."""
+    _refuse_self(follower, followee, "follow")
+    target = _lock_users(follower.pk, followee.pk).get(followee.pk)
+    if target is None or not target.is_active or blocked_either_way(user_a=follower, user_b=target):
+        raise Http404(NO_SUCH_USER)
+    if Follow.objects.filter(follower=follower, followee=target).exists():
+        return FollowStatus.FOLLOWING
+    if target.is_private:
+        _, created = FollowRequest.objects.get_or_create(requester=follower, target=target)
+        if created:
+            notification_create(
+                recipient_id=target.pk, actor=follower, kind=Notification.Kind.FOLLOW_REQUEST
+            )
+        return FollowStatus.REQUESTED
+    # A request left from when the account was private is answered by the follow.
+    _request_remove(requester_id=follower.pk, target_id=target.pk)
+    if _follow_insert(follower_id=follower.pk, followee_id=target.pk):
+        notification_create(recipient_id=target.pk, actor=follower, kind=Notification.Kind.FOLLOW)
+    return FollowStatus.FOLLOWING
+
+
+@transaction.atomic
+def follow_delete(*, follower: User, followee: User) -> None:
+    """Unfollow, or withdraw a pending request (and its notification). Idempotent."""
+    _lock_users(follower.pk, followee.pk)
+    _follow_remove(follower_id=follower.pk, followee_id=followee.pk)
+    _request_remove(requester_id=follower.pk, target_id=followee.pk)
+
+
+@transaction.atomic
+def follower_remove(*, user: User, follower: User) -> None:
+    """`user` removes `follower` from their followers (Instagram's "remove follower");
+    the follower is not told. Idempotent."""
+    _lock_users(user.pk, follower.pk)
+    _follow_remove(follower_id=follower.pk, followee_id=user.pk)
+
+
+@transaction.atomic
+def follow_request_approve(*, target: User, requester: User) -> None:
+    """The target of a pending request approves it: `requester` now follows `target`.
+    Approving again is a no-op; Http404 when there is no such request to `target`
+    (someone else's request, or none)."""
+    _lock_users(target.pk, requester.pk)
+    if not _request_remove(requester_id=requester.pk, target_id=target.pk):
+        if Follow.objects.filter(follower=requester, followee=target).exists():
+            return
+        raise Http404("No such follow request.")
+    _follow_insert(follower_id=requester.pk, followee_id=target.pk)
+
+
+@transaction.atomic
+def follow_request_reject(*, target: User, requester: User) -> None:
+    """The target of a pending request declines it; Http404 when there is none."""
+    _lock_users(target.pk, requester.pk)
+    if not _request_remove(requester_id=requester.pk, target_id=target.pk):
+        raise Http404("No such follow request.")
+
+
+@transaction.atomic
+def follow_request_approve_all(*, target: User) -> int:
+    """Approve every pending request to `target` (it became public); the number approved.
+
+    Called by social.receivers when an account's is_private is saved false, whichever
+    face saved it (profile page, API, admin)."""
+    requester_ids = list(
+        FollowRequest.objects.filter(target=target).values_list("requester_id", flat=True)
+    )
+    if not requester_ids:
+        return 0
+    locked = _lock_users(target.pk, *requester_ids)
+    approved = 0
+    for requester_id in requester_ids:
+        if requester_id in locked and _request_remove(
+            requester_id=requester_id, target_id=target.pk
+        ):
+            approved += _follow_insert(follower_id=requester_id, followee_id=target.pk)
+    return approved
+
+
+# --- Blocks -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def block_create(*, blocker: User, blocked: User) -> None:
+    """`blocker` blocks `blocked`: follows and requests both ways end (counts kept exact)
+    and notifications between them are deleted, in this transaction. Idempotent.
+    ValidationError for yourself."""
+    _refuse_self(blocker, blocked, "block")
+    _lock_users(blocker.pk, blocked.pk)
+    Block.objects.get_or_create(blocker=blocker, blocked=blocked)
+    for one, other in ((blocker, blocked), (blocked, blocker)):
+        _follow_remove(follower_id=one.pk, followee_id=other.pk)
+        _request_remove(requester_id=one.pk, target_id=other.pk)
+    Notification.objects.filter(
+        Q(recipient=blocker, actor=blocked) | Q(recipient=blocked, actor=blocker)
+    ).delete()
+
+
+@transaction.atomic
+def block_delete(*, blocker: User, blocked: User) -> None:
+    """Unblock. Idempotent; follows ended by the block are not restored."""
+    Block.objects.filter(blocker=blocker, blocked=blocked).delete()
+
+
+# --- Notifications ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def notification_create(
+    *,
+    recipient_id: int,
+    actor: User,
+    kind: str,
+    post_id: int | None = None,
+    comment_id: int | None = None,
+    snapshot: dict | None = None,
+) -> Notification | None:
+    """Tell the recipient that `actor` did `kind` (on post `post_id`, comment
+    `comment_id`, with the caller's `snapshot` of them). None, and nothing stored, for
+    your own action, an inactive recipient, or a block either way between the two. A like,
+    mention, follow or follow request notifies once (the database's unique constraints:
+    like, unlike and like again notifies once). Call it inside the caller's transaction."""
+    if recipient_id == actor.pk or not actor.is_active:
+        return None
+    reachable = User.objects.filter(pk=recipient_id, is_active=True).filter(~block_between(actor))
+    if not reachable.exists():
+        return None
+    defaults = {"snapshot": snapshot or {}}
+    if kind == Notification.Kind.COMMENT:
+        lookup = {"comment_id": comment_id}
+        defaults |= {"actor": actor, "post_id": post_id}
+    else:
+        lookup = {"actor": actor, "post_id": post_id}
+        defaults["comment_id"] = comment_id
+    notification, _ = Notification.objects.get_or_create(
+        recipient_id=recipient_id, kind=kind, **lookup, defaults=defaults
+    )
+    return notification
+
+
+def notification_delete_for_post(*, post_id: int) -> None:
+    """Delete the notifications about a post (called when it is deleted)."""
+    Notification.objects.filter(post_id=post_id).delete()
+
+
+def notification_delete_for_comment(*, comment_id: int) -> None:
+    """Delete the notifications about a comment (called when it is deleted)."""
+    Notification.objects.filter(comment_id=comment_id).delete()
+
+
+def _validate_ids(ids: Sequence[object]) -> list[int]:
+    if len(ids) > MAX_MARK_READ_IDS:
+        raise ValidationError({"ids": [f"At most {MAX_MARK_READ_IDS} ids at a time."]})
+    if not all(isinstance(value, int) and not isinstance(value, bool) for value in ids):
+        raise ValidationError({"ids": ["Ids are integers."]})
+    return list(ids)  # type: ignore[arg-type]
+
+
+@transaction.atomic
+def notification_mark_read(*, user: User, ids: Sequence[int] | None = None) -> int:
+    """Mark `user`'s notifications read: those with these ids (others' ids are ignored),
+    or all of them when `ids` is None; the number marked. A grouped like marks its whole
+    group. ValidationError for more than 500 ids or non-integers; nothing changes then."""
+    unread = Notification.objects.filter(recipient=user, read=False)
+    if ids is not None:
+        ids = _validate_ids(ids)
+        grouped_posts = Notification.objects.filter(
+            recipient=user, kind=Notification.Kind.LIKE, pk__in=ids
+        ).values("post_id")
+        unread = unread.filter(
+            Q(pk__in=ids) | Q(kind=Notification.Kind.LIKE, post_id__in=grouped_posts)
+        )
+    return unread.update(read=True)
