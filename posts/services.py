@@ -243,11 +243,12 @@ def _sync_caption_entities(post: Post, *, created: bool) -> None:
             )
 
 
-def _lock_post(*, user: User, post_id: int, no_key: bool = True) -> Post:
-    """Lock a post `user` may see, for the rest of the transaction; Http404 otherwise."""
-    post = (
-        visible_posts(user).select_for_update(no_key=no_key, of=("self",)).filter(pk=post_id)
-    ).first()
+def _lock_post(*, user: User, post_id: int, no_key: bool = True, moderating: bool = False) -> Post:
+    """Lock a post `user` may see, for the rest of the transaction; Http404 otherwise.
+    When `moderating` (deletes), staff reach any existing post: they moderate what they
+    cannot see as users (private or blocked accounts)."""
+    posts = Post.objects.all() if moderating and user.is_staff else visible_posts(user)
+    post = (posts.select_for_update(no_key=no_key, of=("self",)).filter(pk=post_id)).first()
     if post is None:
         raise Http404("No such post.")
     return post
@@ -301,7 +302,7 @@ def post_delete(*, post: Post, actor: User) -> None:
     post_check_deleter(post=post, actor=actor)
     with transaction.atomic():
         # A full row lock: likes and comments in flight finish first, or find no post.
-        post = _lock_post(user=actor, post_id=post.pk, no_key=False)
+        post = _lock_post(user=actor, post_id=post.pk, no_key=False, moderating=True)
         keys = [key for media in post.media.all() for key in stored_keys(media.renditions)]
         post_id, author_id = post.pk, post.author_id
         post.delete()
@@ -383,7 +384,7 @@ def comment_create(*, author: User, post: Post, text: str) -> Comment:
 def comment_delete(*, comment: Comment, actor: User) -> None:
     """Delete a comment: its author, the post's author or staff may (PermissionDenied
     otherwise). Http404 if the post or comment is already gone."""
-    post = _lock_post(user=actor, post_id=comment.post_id)
+    post = _lock_post(user=actor, post_id=comment.post_id, moderating=True)
     if actor.pk not in (comment.author_id, post.author_id) and not actor.is_staff:
         raise PermissionDenied("Only the comment's author or the post's author can delete it.")
     deleted, _ = Comment.objects.filter(pk=comment.pk).delete()

@@ -8,6 +8,9 @@
   const errorBox = document.getElementById("upload-error");
   const maxFiles = Number(form.dataset.maxFiles);
   let photos = [];  // {file, url, alt}
+  // The picked files move into `photos` and the input is emptied so more can be added:
+  // its "No file chosen" would then be wrong, so only its button stays visible.
+  input.classList.add("text-transparent");
 
   function render() {
     list.replaceChildren(...photos.map((photo, index) => {
@@ -30,13 +33,13 @@
       alt.addEventListener("input", () => { photo.alt = alt.value; });
       label.append(alt);
       const buttons = document.createElement("div");
-      buttons.className = "flex gap-2 text-xs";
+      buttons.className = "flex flex-wrap gap-2 text-xs";
       const button = (text, action, disabled) => {
         const b = document.createElement("button");
         b.type = "button";
         b.textContent = text;
         b.disabled = disabled;
-        b.className = "rounded bg-gray-100 px-2 py-0.5 disabled:opacity-40";
+        b.className = "whitespace-nowrap rounded bg-gray-100 px-2 py-1 hover:bg-gray-200 disabled:opacity-40";
         b.addEventListener("click", action);
         return b;
       };

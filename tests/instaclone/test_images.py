@@ -389,6 +389,28 @@ def test_first_resize_split_across_threads_has_no_seams() -> None:
     assert ImageChops.difference(banded, whole).getbbox() is None
 
 
+def test_first_resize_can_free_the_full_size_decode_before_assembling() -> None:
+    source = Image.effect_noise((1000, 999), 80).convert("RGB")
+    whole = source.resize((512, 333), RESAMPLE, reducing_gap=REDUCING_GAP)
+
+    with ThreadPoolExecutor(max_workers=2) as executor:
+        banded = _resize_in_bands(source, (512, 333), executor, free_source=True)
+
+    assert ImageChops.difference(banded, whole).getbbox() is None
+    with pytest.raises(ValueError, match="closed image"):
+        source.getpixel((0, 0))
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "GIF"])
+def test_the_uploaded_file_is_read_but_left_open(fmt: str) -> None:
+    upload = io.BytesIO(encode(photo((3000, 2000)), fmt))
+
+    process_image(upload, POST_RENDITIONS)
+
+    assert not upload.closed
+    upload.seek(0)
+
+
 def test_thumb_is_a_centred_320_square() -> None:
     processed = process(encode(photo((1200, 600)), "PNG"))
 

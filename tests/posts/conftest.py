@@ -1,12 +1,14 @@
-"""Fixtures of the posts tests: posts of the named users, image uploads, storage spies."""
+"""Fixtures of the posts tests: posts of the named users, image uploads, what is stored."""
 
 import io
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
+from pytest_django import Settings
 
 from accounts.models import User
 from posts import services
@@ -30,19 +32,38 @@ def upload() -> Callable[..., SimpleUploadedFile]:
     return make
 
 
-@pytest.fixture
-def stored_keys_log(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every storage key posts.services stores during the test (to check for orphans)."""
-    keys: list[str] = []
-    original = services.store_renditions
+def storage_keys_under(prefix: str) -> set[str]:
+    """Every key under `prefix` in `default_storage`, recursively.
 
-    def recording(prefix: str, processed: object) -> dict:
-        stored = original(prefix, processed)
-        keys.extend(services.stored_keys(stored))
-        return stored
-
-    monkeypatch.setattr(services, "store_renditions", recording)
+    Storage's own listing (`listdir` works alike on FileSystemStorage and S3Storage), not
+    a record kept by our code: what is there is what a user would pay to keep."""
+    try:
+        folders, files = default_storage.listdir(prefix)
+    except FileNotFoundError:
+        return set()
+    keys = {f"{prefix}/{name}" for name in files}
+    for folder in folders:
+        keys |= storage_keys_under(f"{prefix}/{folder}")
     return keys
+
+
+@pytest.fixture
+def stored_files(settings: Settings) -> Iterator[Callable[[], set[str]]]:
+    """stored_files(): every key under "posts/" in storage now. Take it before and after
+    an action to see the files the action left behind (orphans), or took away.
+
+    The test gets storage of its own, so other tests' files never show up: a fresh
+    MEDIA_ROOT (tests/conftest.py) or, on S3, a fresh location in the bucket that every
+    pytest worker shares, emptied afterwards."""
+    default = settings.STORAGES["default"]
+    location = ""
+    if not default["BACKEND"].endswith("FileSystemStorage"):
+        location = f"test-posts/{uuid.uuid4().hex}"
+        options = {**default.get("OPTIONS", {}), "location": location}
+        settings.STORAGES = {**settings.STORAGES, "default": {**default, "OPTIONS": options}}
+    yield lambda: storage_keys_under("posts")
+    if location:
+        default_storage.bucket.objects.filter(Prefix=f"{location}/").delete()
 
 
 @pytest.fixture

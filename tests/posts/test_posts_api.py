@@ -134,18 +134,20 @@ def test_bad_images_are_refused_and_nothing_is_stored(
     alice: User,
     alice_api: APIClient,
     upload: Callable,
-    stored_keys_log: list[str],
+    stored_files: Callable[[], set[str]],
     name: str,
     data: bytes,
     status: int,
 ) -> None:
+    before = stored_files()
+
     response = alice_api.post(
         CREATE, {"images": [upload(), upload(name, data)]}, format="multipart"
     )
 
     assert response.status_code == status, response.content
     assert response.json()["detail"].startswith("Photo 2: ")
-    assert stored_keys_log == []
+    assert stored_files() == before
     assert not Post.objects.exists()
     assert not PostMedia.objects.exists()
     alice.refresh_from_db()
@@ -153,9 +155,13 @@ def test_bad_images_are_refused_and_nothing_is_stored(
 
 
 def test_a_file_over_the_size_limit_is_413(
-    alice_api: APIClient, upload: Callable, settings: object, stored_keys_log: list[str]
+    alice_api: APIClient,
+    upload: Callable,
+    settings: object,
+    stored_files: Callable[[], set[str]],
 ) -> None:
     settings.MAX_UPLOAD_BYTES = 1000
+    before = stored_files()
 
     response = alice_api.post(
         CREATE, {"images": [upload("big.jpg", jpeg((200, 200), noisy=True))]}, format="multipart"
@@ -163,7 +169,7 @@ def test_a_file_over_the_size_limit_is_413(
 
     assert response.status_code == 413
     assert "too large" in response.json()["detail"]
-    assert stored_keys_log == []
+    assert stored_files() == before
     assert not Post.objects.exists()
 
 
@@ -199,18 +205,19 @@ def test_polyglot_payload_is_not_stored(alice_api: APIClient, upload: Callable) 
 def test_bad_post_input_is_refused_and_nothing_is_stored(
     alice_api: APIClient,
     upload: Callable,
-    stored_keys_log: list[str],
+    stored_files: Callable[[], set[str]],
     photos: int,
     fields: dict,
     error_field: str,
 ) -> None:
     data = {"images": [upload(f"{n}.jpg") for n in range(photos)], **fields}
+    before = stored_files()
 
     response = alice_api.post(CREATE, data, format="multipart")
 
     assert response.status_code == 400, response.content
     assert error_field in response.json()
-    assert stored_keys_log == []
+    assert stored_files() == before
     assert not Post.objects.exists()
 
 
@@ -218,11 +225,14 @@ def test_a_failure_after_storing_leaves_no_orphan_files(
     alice: User,
     alice_api: APIClient,
     upload: Callable,
-    stored_keys_log: list[str],
-    existing: Callable,
+    stored_files: Callable[[], set[str]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    before = stored_files()
+    stored_when_it_failed: set[str] = set()
+
     def broken(*args: object, **kwargs: object) -> None:
+        stored_when_it_failed.update(stored_files() - before)
         raise RuntimeError("database went away")
 
     monkeypatch.setattr("posts.services.PostMedia.objects.bulk_create", broken)
@@ -232,8 +242,8 @@ def test_a_failure_after_storing_leaves_no_orphan_files(
     response = client.post(CREATE, {"images": [upload(), upload()]}, format="multipart")
 
     assert response.status_code == 500
-    assert len(stored_keys_log) == 16  # 2 photos x 4 renditions x 2 formats
-    assert existing(stored_keys_log) == []
+    assert len(stored_when_it_failed) == 16  # 2 photos x 4 renditions x 2 formats
+    assert stored_files() == before
     assert not Post.objects.exists()
     alice.refresh_from_db()
     assert alice.posts_count == 0
