@@ -57,3 +57,10 @@ def test_profile_grid_query_count_is_constant(client: Client, alice: User) -> No
         assert client.get("/alice/").status_code == 200
 
     assert_constant_queries(view, lambda: PostFactory.create_batch(5, author=alice), at_most=5)
+
+
+def test_profile_counts_read_naturally(client: Client, alice: User) -> None:
+    PostFactory(author=alice)
+    html = client.get("/alice/").content.decode()
+    assert "1</span> post</li>" in html
+    assert "0</span> followers</a>" in html
