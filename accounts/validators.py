@@ -43,7 +43,8 @@ RESERVED_USERNAMES = frozenset(
     {
         "about", "accounts", "admin", "api", "direct", "explore", "feed", "healthz", "help",
         "login", "logout", "media", "notifications", "p", "ping", "privacy", "reels",
-        "saved", "search", "settings", "signup", "static", "stories", "tags", "terms", "ws",
+        "saved", "search", "settings", "signup", "static", "stories", "suggested", "tags",
+        "terms", "ws",
     }
 )  # fmt: skip
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "accounts",
     "social",
     "posts",
+    "feed",
 ]
 
 MIDDLEWARE = [
@@ -129,8 +130,17 @@ if REDIS_URL:
             "OPTIONS": {"max_connections": REDIS_MAX_CONNECTIONS},
         }
     }
+    # Pub/sub: a group send is one PUBLISH, received once per process and fanned out
+    # there by instaclone.events (bench/live.py measures it against RedisChannelLayer).
+    # LIVE_CHANNEL_LAYER=core switches to RedisChannelLayer (for the benchmark's comparison).
     CHANNEL_LAYERS = {
         "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_KEY_PREFIX}:asgi:"},
+        }
+    }
+    if env_str("LIVE_CHANNEL_LAYER", "pubsub") == "core":
+        CHANNEL_LAYERS["default"] = {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "max_connections": REDIS_MAX_CONNECTIONS}],
@@ -139,10 +149,40 @@ if REDIS_URL:
                 "expiry": 10,
             },
         }
-    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # One process. Only the hubs of instaclone.events have channels (one per process), so
+    # a higher capacity than the default 100 costs nothing and survives a storm.
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": 10_000, "group_expiry": 10 * 365 * 86400},
+        }
+    }
+
+# --- Feed, discovery, background tasks ------------------------------------------------
+# Accounts with more followers than this are not fanned out; their posts are merged into
+# followers' feeds at read time.
+FEED_FANOUT_MAX_FOLLOWERS = env_int("FEED_FANOUT_MAX_FOLLOWERS", 5000)
+FEED_FANOUT_BATCH_SIZE = env_int("FEED_FANOUT_BATCH_SIZE", 5000)
+# How many recent posts of a newly followed account enter the follower's feed.
+FEED_BACKFILL_POSTS = env_int("FEED_BACKFILL_POSTS", 50)
+# Owners who have not read their feed for this long are skipped by fan-out and rebuilt
+# when they come back.
+FEED_INACTIVE_DAYS = env_int("FEED_INACTIVE_DAYS", 7)
+# Discovery lists (explore, trending tags, suggestions) may lag writes by at most 10 s.
+DISCOVERY_CACHE_SECONDS = min(env_int("DISCOVERY_CACHE_SECONDS", 10), 10)
+# Celery on Redis when REDIS_URL (or CELERY_BROKER_URL) is set; otherwise, and whenever
+# CELERY_TASK_ALWAYS_EAGER=1, tasks run inline after the commit that triggered them.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "instaclone")
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 4
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -287,6 +327,13 @@ SPECTACULAR_SETTINGS = {
 
 # --- Websockets -----------------------------------------------------------------------
 WS_ALLOWED_ORIGINS = env_list("WS_ALLOWED_ORIGINS", [])
+# Live updates: at most one post.counts per post per interval and socket; every open
+# socket's subscriptions are re-checked at least this often; a client sending more than
+# LIVE_MAX_MESSAGES within LIVE_RATE_WINDOW seconds is closed (1008).
+LIVE_COUNTS_INTERVAL = env_int("LIVE_COUNTS_INTERVAL_MS", 100) / 1000
+LIVE_RECHECK_SECONDS = env_int("LIVE_RECHECK_SECONDS", 60)
+LIVE_MAX_MESSAGES = env_int("LIVE_MAX_MESSAGES", 60)
+LIVE_RATE_WINDOW = 10
 
 # --- Tailwind -------------------------------------------------------------------------
 TAILWIND_APP_NAME = "theme"

@@ -4,22 +4,26 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from feed import views as feed_views
 from instaclone import views
 from posts import views as post_views
 
 api_v1 = [
     path("", include("accounts.api.urls")),
+    # Before social's: users/suggested/ would otherwise be users/<str:username>/.
+    path("", include("feed.api.urls")),
     path("", include("social.api.urls")),
     path("", include("posts.api.urls")),
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", feed_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("ping", views.ping, name="ping"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("", include("posts.urls")),
+    path("", include("feed.urls")),
     # Before the /<username>/ catch-all below: /<username>/followers/ and the like.
     path("", include("social.urls")),
     path("api/v1/", include(api_v1)),

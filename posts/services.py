@@ -19,6 +19,7 @@ from django.db.models.functions import Greatest, Lower
 from django.http import Http404
 
 from accounts.models import User
+from instaclone import events
 from instaclone.images import (
     POST_RENDITIONS,
     ImageRejected,
@@ -320,7 +321,20 @@ def post_delete(*, post: Post, actor: User) -> None:
 def _counts_changed(post_id: int) -> dict[str, int]:
     counts = Post.objects.filter(pk=post_id).values("likes_count", "comments_count").get()
     signals.send_on_commit(signals.post_counts_changed, post_id=post_id, **counts)
+    events.publish_post_counts(post_id, **counts)
     return counts
+
+
+def _comment_created_event(comment: Comment) -> dict:
+    """The live `comment.created`: the API's comment shape (built after the commit)."""
+    from posts.api.serializers import CommentSerializer
+
+    return {
+        "type": "comment.created",
+        "post": comment.post_id,
+        "comment": CommentSerializer(comment).data,
+        "_author": comment.author_id,
+    }
 
 
 @transaction.atomic
@@ -377,6 +391,7 @@ def comment_create(*, author: User, post: Post, text: str) -> Comment:
     )
     _counts_changed(post.pk)
     signals.send_on_commit(signals.comment_created, comment=comment)
+    events.publish(events.post_group(post.pk), lambda: _comment_created_event(comment))
     return comment
 
 
@@ -396,6 +411,10 @@ def comment_delete(*, comment: Comment, actor: User) -> None:
     )
     _counts_changed(post.pk)
     signals.send_on_commit(signals.comment_deleted, post_id=post.pk, comment_id=comment.pk)
+    events.publish(
+        events.post_group(post.pk),
+        {"type": "comment.deleted", "post": post.pk, "comment": comment.pk},
+    )
 
 
 # --- Saves ------------------------------------------------------------------------------

@@ -7,18 +7,24 @@ block, and the F() updates of the counters would lock those rows anyway. Each se
 is atomic and safe to repeat; the second call of a double click changes nothing.
 """
 
+import logging
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Greatest
+from django.dispatch import Signal
 from django.http import Http404
 
 from accounts.models import User
+from instaclone import events
 from social.models import Block, Follow, FollowRequest, Notification
 from social.selectors import NO_SUCH_USER, block_between, blocked_either_way
+
+logger = logging.getLogger(__name__)
 
 MAX_MARK_READ_IDS = 500
 COMMENT_SNAPSHOT_LENGTH = 300
@@ -27,6 +33,26 @@ COMMENT_SNAPSHOT_LENGTH = 300
 class FollowStatus(StrEnum):
     FOLLOWING = "following"
     REQUESTED = "requested"
+
+
+# --- Domain events ------------------------------------------------------------------------
+# Sent with `send_robust` once the write commits, for apps above social (the feed fills
+# and prunes timelines with them); sender=Follow, keyword arguments:
+# - `follow_created`: `follower_id`, `followee_id` (a follow began: public follow, approval)
+# - `follow_deleted`: `follower_id`, `followee_id` (unfollow, follower removed, block)
+# - `block_created`: `blocker_id`, `blocked_id`
+follow_created = Signal()
+follow_deleted = Signal()
+block_created = Signal()
+
+
+def _send_on_commit(signal: Signal, **kwargs: Any) -> None:
+    def send() -> None:
+        for receiver, result in signal.send_robust(sender=Follow, **kwargs):
+            if isinstance(result, Exception):
+                logger.error("Receiver %r of a social signal failed", receiver, exc_info=result)
+
+    transaction.on_commit(send)
 
 
 # --- Helpers ------------------------------------------------------------------------------
@@ -52,6 +78,7 @@ def _follow_insert(*, follower_id: int, followee_id: int) -> bool:
         return False
     User.objects.filter(pk=follower_id).update(following_count=F("following_count") + 1)
     User.objects.filter(pk=followee_id).update(followers_count=F("followers_count") + 1)
+    _send_on_commit(follow_created, follower_id=follower_id, followee_id=followee_id)
     return True
 
 
@@ -61,6 +88,7 @@ def _follow_remove(*, follower_id: int, followee_id: int) -> bool:
         return False
     User.objects.filter(pk=follower_id).update(following_count=_decrement("following_count"))
     User.objects.filter(pk=followee_id).update(followers_count=_decrement("followers_count"))
+    _send_on_commit(follow_deleted, follower_id=follower_id, followee_id=followee_id)
     return True
 
 
@@ -73,6 +101,28 @@ def _request_remove(*, requester_id: int, target_id: int) -> bool:
             recipient_id=target_id, actor_id=requester_id, kind=Notification.Kind.FOLLOW_REQUEST
         ).delete()
     return bool(deleted)
+
+
+def _access_changed(*user_ids: int) -> None:
+    """After the commit, these users' open sockets re-check what they may watch."""
+    for user_id in user_ids:
+        events.publish(events.user_group(user_id), {"type": "access.changed"})
+
+
+def _notification_event(notification_id: int, recipient_id: int) -> dict | None:
+    """The live `notification`: the API's notification shape and the unread count."""
+    from social.api.serializers import NotificationSerializer
+    from social.selectors import notification_list_for, notification_unread_count
+
+    recipient = User(pk=recipient_id)
+    listed = notification_list_for(user=recipient).filter(pk=notification_id).first()
+    if listed is None:
+        return None
+    return {
+        "type": "notification",
+        "notification": NotificationSerializer(listed).data,
+        "unread_count": notification_unread_count(user=recipient),
+    }
 
 
 def _refuse_self(user: User, other: User, action: str) -> None:
@@ -113,7 +163,8 @@ def follow_create(*, follower: User, followee: User) -> FollowStatus:
 def follow_delete(*, follower: User, followee: User) -> None:
     """Unfollow, or withdraw a pending request (and its notification). Idempotent."""
     _lock_users(follower.pk, followee.pk)
-    _follow_remove(follower_id=follower.pk, followee_id=followee.pk)
+    if _follow_remove(follower_id=follower.pk, followee_id=followee.pk):
+        _access_changed(follower.pk)
     _request_remove(requester_id=follower.pk, target_id=followee.pk)
 
 
@@ -122,7 +173,8 @@ def follower_remove(*, user: User, follower: User) -> None:
     """`user` removes `follower` from their followers (Instagram's "remove follower");
     the follower is not told. Idempotent."""
     _lock_users(user.pk, follower.pk)
-    _follow_remove(follower_id=follower.pk, followee_id=user.pk)
+    if _follow_remove(follower_id=follower.pk, followee_id=user.pk):
+        _access_changed(follower.pk)
 
 
 @transaction.atomic
@@ -177,13 +229,16 @@ def block_create(*, blocker: User, blocked: User) -> None:
     ValidationError for yourself."""
     _refuse_self(blocker, blocked, "block")
     _lock_users(blocker.pk, blocked.pk)
-    Block.objects.get_or_create(blocker=blocker, blocked=blocked)
+    _, created = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
+    if created:
+        _send_on_commit(block_created, blocker_id=blocker.pk, blocked_id=blocked.pk)
     for one, other in ((blocker, blocked), (blocked, blocker)):
         _follow_remove(follower_id=one.pk, followee_id=other.pk)
         _request_remove(requester_id=one.pk, target_id=other.pk)
     Notification.objects.filter(
         Q(recipient=blocker, actor=blocked) | Q(recipient=blocked, actor=blocker)
     ).delete()
+    _access_changed(blocker.pk, blocked.pk)
 
 
 @transaction.atomic
@@ -222,9 +277,14 @@ def notification_create(
     else:
         lookup = {"actor": actor, "post_id": post_id}
         defaults["comment_id"] = comment_id
-    notification, _ = Notification.objects.get_or_create(
+    notification, created = Notification.objects.get_or_create(
         recipient_id=recipient_id, kind=kind, **lookup, defaults=defaults
     )
+    if created:
+        events.publish(
+            events.user_group(recipient_id),
+            lambda: _notification_event(notification.pk, recipient_id),
+        )
     return notification
 
 

@@ -1,0 +1,481 @@
+"""Reads of the feed and of discovery (explore, trending tags, tag pages, suggestions,
+hashtag search).
+
+Every post listed here comes out of `posts.selectors.visible_posts(viewer)`: the stored
+timeline and the discovery caches only choose candidate ids, the visibility rule decides.
+
+A feed page is a fixed number of queries whatever the page size (5-50) or the number of
+accounts followed: (1) the page's ids, from the viewer's timeline merged with the latest
+posts of the high-reach accounts they follow (one UNION of index range scans), (2) those
+posts with their author, the viewer's liked / saved flags and the mentioned usernames,
+(3) their media, (4) their two latest comments (one window-function query). Hashtags come
+from the caption (the stored ones are parsed from it). Plus one cache round trip; on the
+first read in FEED_SEEN_SECONDS, one UPDATE recording the visit and one cache write.
+"""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connections
+from django.db.models import (
+    Aggregate,
+    BooleanField,
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Lower
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from feed import services
+from feed.cursors import Position, as_datetime, before, decode
+from feed.models import TimelineEntry
+from posts.models import Comment, Hashtag, Like, Mention, Post, Save
+from posts.selectors import visible_posts
+from posts.text import normalise_hashtag, parse_hashtags
+from social.models import Follow, FollowRequest
+from social.selectors import Viewer, authenticated, block_between, follows
+
+FEED_SEEN_SECONDS = 600
+LATEST_COMMENTS = 2
+# Above this many high-reach authors the merge is one branch with a subquery instead of
+# one index range scan per author.
+HIGH_REACH_BRANCHES_MAX = 64
+EXPLORE_WINDOW = timedelta(days=7)
+EXPLORE_CANDIDATES = 500
+TRENDING_WINDOW = timedelta(days=7)
+TRENDING_LIMIT = 10
+SUGGESTIONS_LIMIT = 20
+# Friends of friends are found through the viewer's most recent follows, not all of them:
+# the cost stays bounded for someone who follows thousands.
+SUGGESTION_SOURCES = 200
+SEARCH_LIMIT = 20
+
+
+@dataclass
+class PostPage:
+    posts: list[Post]
+    next_cursor: str | None
+
+
+@dataclass
+class Suggestion:
+    user: User
+    reason: str
+    mutual: int = 0
+
+
+@dataclass
+class SearchResults:
+    users: list[User] = field(default_factory=list)
+    hashtags: list[Hashtag] = field(default_factory=list)
+
+
+# --- Display data ---------------------------------------------------------------------------
+
+
+class _JoinedNames(Aggregate):
+    """Comma-joined strings: STRING_AGG on PostgreSQL, GROUP_CONCAT on SQLite."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(%(expressions)s, ',')"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
+        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
+
+
+def _false() -> Value:
+    return Value(False, output_field=BooleanField())
+
+
+def _latest_comments(viewer: Viewer) -> QuerySet[Comment]:
+    comments = Comment.objects.select_related("author").order_by("-created_at", "-pk")
+    user = authenticated(viewer)
+    if user is not None:
+        comments = comments.filter(~block_between(user, "author_id"))
+    return comments
+
+
+def _display(posts: QuerySet[Post], viewer: Viewer, *, comments: bool) -> QuerySet[Post]:
+    user = authenticated(viewer)
+    if user is None:
+        flags = {"viewer_liked": _false(), "viewer_saved": _false()}
+    else:
+        flags = {
+            "viewer_liked": Exists(Like.objects.filter(post=OuterRef("pk"), user=user)),
+            "viewer_saved": Exists(Save.objects.filter(post=OuterRef("pk"), user=user)),
+        }
+    mentioned = (
+        Mention.objects.filter(post=OuterRef("pk"))
+        .order_by()
+        .values("post")
+        .annotate(names=_JoinedNames(Lower("user__username")))
+        .values("names")
+    )
+    posts = (
+        posts.select_related("author")
+        .annotate(**flags, mentioned_names=Subquery(mentioned, output_field=CharField()))
+        .prefetch_related("media")
+    )
+    if comments:
+        latest = _latest_comments(viewer)[:LATEST_COMMENTS]
+        posts = posts.prefetch_related(
+            Prefetch("comments", queryset=latest, to_attr="latest_comments_newest_first")
+        )
+    return posts
+
+
+def _finish(post: Post) -> Post:
+    post.mentioned = frozenset(filter(None, (post.mentioned_names or "").split(",")))
+    post.hashtag_names = parse_hashtags(post.caption)
+    newest_first = getattr(post, "latest_comments_newest_first", [])
+    post.latest_comments = list(reversed(newest_first))
+    return post
+
+
+def _posts_in_order(ids: Sequence[int], viewer: Viewer, *, comments: bool = True) -> list[Post]:
+    """The visible ones of these posts with display data, in the order of `ids`."""
+    if not ids:
+        return []
+    found = {
+        post.pk: post
+        for post in _display(visible_posts(viewer).filter(pk__in=ids), viewer, comments=comments)
+    }
+    return [_finish(found[pk]) for pk in ids if pk in found]
+
+
+# --- Home feed ------------------------------------------------------------------------------
+
+
+def _compiled(queryset: QuerySet) -> tuple[str, tuple]:
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    return sql, tuple(params)
+
+
+def _union_page(branches: list[QuerySet], limit: int) -> list[tuple[int, object]]:
+    """(post id, created_at) rows of several newest-first branches, each already limited,
+    merged newest first without duplicates: one statement of index range scans."""
+    parts, params = [], []
+    for number, branch in enumerate(branches):
+        sql, branch_params = _compiled(branch)
+        parts.append(f"SELECT * FROM ({sql}) AS branch_{number}")  # noqa: S608 (compiled ORM)
+        params.extend(branch_params)
+    statement = " UNION ".join(parts) + " ORDER BY 2 DESC, 1 DESC LIMIT %s"
+    with connections[branches[0].db].cursor() as cursor:
+        cursor.execute(statement, [*params, limit])
+        return cursor.fetchall()
+
+
+def _high_reach_branches(
+    viewer: User, high_reach: frozenset[int], position: Position | None, limit: int
+) -> list[QuerySet]:
+    authors = sorted(high_reach - {viewer.pk})
+    if not authors:
+        return []
+    newest = before(position, "created_at", "pk")
+
+    def branch(posts: QuerySet[Post]) -> QuerySet:
+        return (
+            posts.filter(newest)
+            .order_by("-created_at", "-pk")
+            .values_list("pk", "created_at")[:limit]
+        )
+
+    if len(authors) > HIGH_REACH_BRANCHES_MAX:
+        followed = Follow.objects.filter(follower=viewer, followee_id__in=authors)
+        return [branch(Post.objects.filter(author_id__in=followed.values("followee_id")))]
+    # Per author: an uncorrelated EXISTS (evaluated once) and one range of the
+    # (author, -created_at) index; authors the viewer does not follow cost nothing.
+    return [
+        branch(
+            Post.objects.filter(author_id=author_id).filter(
+                Exists(Follow.objects.filter(follower=viewer, followee_id=author_id))
+            )
+        )
+        for author_id in authors
+    ]
+
+
+def feed_page_for(*, viewer: User, cursor: str | None = None, size: int = 20) -> PostPage:
+    """A page of `viewer`'s home feed (their posts and those of everyone they follow),
+    newest first, after `cursor` (Http404 if malformed). Records the visit (and rebuilds
+    a timeline left stale while the viewer was away)."""
+    position = decode(cursor)
+    high_reach = services.feed_open(user_id=viewer.pk, seen_seconds=FEED_SEEN_SECONDS)
+    timeline = (
+        TimelineEntry.objects.filter(owner=viewer)
+        .filter(before(position, "created_at", "post_id"))
+        .order_by("-created_at", "-post_id")
+        .values_list("post_id", "created_at")[: size + 1]
+    )
+    branches = [timeline, *_high_reach_branches(viewer, high_reach, position, size + 1)]
+    rows = _union_page(branches, size + 1)
+    next_cursor = None
+    if len(rows) > size:
+        last_id, last_at = rows[size - 1]
+        next_cursor = Position(as_datetime(last_at), last_id).encode()
+    ids = [post_id for post_id, _ in rows[:size]]
+    return PostPage(posts=_posts_in_order(ids, viewer), next_cursor=next_cursor)
+
+
+def feed_queries_live(*, viewer: User, size: int = 20) -> list[int]:
+    """The first page's ids computed from the follow graph instead of the timeline (the
+    fan-out-on-read design): for the benchmark's comparison and for tests."""
+    authors = Follow.objects.filter(follower=viewer).values("followee_id")
+    posts = visible_posts(viewer).filter(Q(author=viewer) | Q(author_id__in=authors))
+    return list(posts.order_by("-created_at", "-pk").values_list("pk", flat=True)[:size])
+
+
+# --- Explore --------------------------------------------------------------------------------
+
+
+def _engagement_score(likes: int, comments: int, age_hours: float) -> float:
+    # Hacker News style decay: engagement counts, but a day-old post needs far more of it.
+    return (likes + 2 * comments + 1) / math.pow(age_hours + 2, 1.5)
+
+
+def _explore_ranking() -> list[tuple[int, int]]:
+    """(post id, author id) of recent public posts, best first; shared by every viewer
+    and cached DISCOVERY_CACHE_SECONDS."""
+    key = "feed:explore-ranking"
+    ranking = cache.get(key)
+    if ranking is not None:
+        return ranking
+    now = timezone.now()
+    candidates = (
+        Post.objects.filter(
+            created_at__gte=now - EXPLORE_WINDOW,
+            author__is_active=True,
+            author__is_private=False,
+        )
+        .order_by("-likes_count", "-comments_count", "-pk")
+        .values_list("pk", "author_id", "likes_count", "comments_count", "created_at")[
+            :EXPLORE_CANDIDATES
+        ]
+    )
+    scored = sorted(
+        candidates,
+        key=lambda row: _engagement_score(
+            row[2], row[3], max((now - row[4]).total_seconds(), 0) / 3600
+        ),
+        reverse=True,
+    )
+    ranking = [(row[0], row[1]) for row in scored]
+    cache.set(key, ranking, settings.DISCOVERY_CACHE_SECONDS)
+    return ranking
+
+
+def _explore_offset(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    if not cursor.isdigit() or len(cursor) > 6:
+        raise Http404("Invalid cursor.")
+    return int(cursor)
+
+
+def explore_page_for(
+    *, viewer: Viewer, cursor: str | None = None, size: int = 20, comments: bool = True
+) -> PostPage:
+    """Popular recent posts of public accounts that `viewer` does not follow and has not
+    blocked (nor been blocked by), ranked by engagement with time decay. May lag writes
+    by DISCOVERY_CACHE_SECONDS. The cursor is a position in the (bounded, cached) ranking."""
+    offset = _explore_offset(cursor)
+    ranking = _explore_ranking()
+    user = authenticated(viewer)
+    if user is not None:
+        author_ids = {author_id for _, author_id in ranking}
+        excluded = set(
+            User.objects.filter(pk__in=author_ids)
+            .filter(Q(pk=user.pk) | follows(user) | block_between(user))
+            .values_list("pk", flat=True)
+        )
+        ranking = [row for row in ranking if row[1] not in excluded]
+    chosen = [post_id for post_id, _ in ranking[offset : offset + size]]
+    more = offset + size < len(ranking)
+    return PostPage(
+        posts=_posts_in_order(chosen, viewer, comments=comments),
+        next_cursor=str(offset + size) if more else None,
+    )
+
+
+# --- Hashtags ------------------------------------------------------------------------------
+
+
+def trending_tags(*, limit: int = TRENDING_LIMIT) -> list[dict]:
+    """[{name, posts_count}] of the tags most used in the last 7 days by public accounts
+    (a private account's tags are not advertised). Cached DISCOVERY_CACHE_SECONDS."""
+    key = f"feed:trending:{limit}"
+    tags = cache.get(key)
+    if tags is None:
+        rows = (
+            Hashtag.objects.filter(
+                post_hashtags__post_created_at__gte=timezone.now() - TRENDING_WINDOW,
+                post_hashtags__post__author__is_private=False,
+                post_hashtags__post__author__is_active=True,
+            )
+            .annotate(posts_count=Count("post_hashtags"))
+            .order_by("-posts_count", "name")
+            .values("name", "posts_count")[:limit]
+        )
+        tags = [dict(row) for row in rows]
+        cache.set(key, tags, settings.DISCOVERY_CACHE_SECONDS)
+    return tags
+
+
+def hashtag_get(*, name: str) -> Hashtag:
+    hashtag = Hashtag.objects.filter(name=normalise_hashtag(name.lstrip("#"))).first()
+    if hashtag is None:
+        raise Http404("No such hashtag.")
+    return hashtag
+
+
+def tag_page_for(
+    *, viewer: Viewer, hashtag: Hashtag, cursor: str | None = None, size: int = 20,
+    comments: bool = True,
+) -> PostPage:  # fmt: skip
+    """Posts with `hashtag` that `viewer` may see, newest first (the tag's own index)."""
+    position = decode(cursor)
+    tagged = visible_posts(viewer).filter(
+        Q(post_hashtags__hashtag=hashtag) & before(position, "post_hashtags__post_created_at", "pk")
+    )
+    rows = list(
+        tagged.order_by("-post_hashtags__post_created_at", "-pk").values_list(
+            "pk", "post_hashtags__post_created_at"
+        )[: size + 1]
+    )
+    next_cursor = None
+    if len(rows) > size:
+        last_id, last_at = rows[size - 1]
+        next_cursor = Position(last_at, last_id).encode()
+    ids = [post_id for post_id, _ in rows[:size]]
+    return PostPage(posts=_posts_in_order(ids, viewer, comments=comments), next_cursor=next_cursor)
+
+
+def hashtag_search(*, query: str, limit: int = SEARCH_LIMIT) -> list[Hashtag]:
+    """Tags matching `query`, best first: exact, then prefix, then anywhere; more used
+    first. Annotated with `posts_count`."""
+    term = normalise_hashtag(query.strip().lstrip("#"))
+    if not term:
+        return []
+    matches = Hashtag.objects.filter(name__contains=term).annotate(
+        posts_count=Count("post_hashtags")
+    )
+    rows = list(matches.order_by("-posts_count", "name")[: limit * 5])
+
+    def rank(tag: Hashtag) -> tuple[int, int, str]:
+        kind = 0 if tag.name == term else 1 if tag.name.startswith(term) else 2
+        return kind, -tag.posts_count, tag.name
+
+    return sorted(rows, key=rank)[:limit]
+
+
+# --- People ------------------------------------------------------------------------------
+
+
+def _not_candidates(user: User) -> Q:
+    """People never suggested to `user`: themselves, those they follow or asked to
+    follow, those blocked either way, inactive accounts."""
+    return (
+        Q(pk=user.pk)
+        | Q(is_active=False)
+        | follows(user)
+        | Exists(FollowRequest.objects.filter(requester=user, target=OuterRef("pk")))
+        | block_between(user)
+    )
+
+
+def _reasons(sources: QuerySet, counts: dict[int, int]) -> dict[int, str]:
+    first_names: dict[int, str] = {}
+    rows = (
+        Follow.objects.filter(follower_id__in=sources, followee_id__in=list(counts))
+        .order_by("follower__username")
+        .values_list("followee_id", "follower__username")
+    )
+    for followee_id, username in rows:
+        first_names.setdefault(followee_id, username)
+    reasons = {}
+    for user_id, count in counts.items():
+        name = first_names.get(user_id, "people you follow")
+        reasons[user_id] = f"followed by {name}" + (f" + {count - 1} more" if count > 1 else "")
+    return reasons
+
+
+def suggested_users_for(*, viewer: User, limit: int = SUGGESTIONS_LIMIT) -> list[Suggestion]:
+    """Accounts `viewer` may want to follow: friends of friends first (followed by people
+    the viewer follows, most such people first, with the reason "followed by alice + 2
+    more"), then popular accounts. Cached per viewer DISCOVERY_CACHE_SECONDS."""
+    key = f"feed:suggested:{viewer.pk}:{limit}"
+    cached: list[tuple[int, str, int]] | None = cache.get(key)
+    if cached is None:
+        cached = _suggestions(viewer, limit)
+        cache.set(key, cached, settings.DISCOVERY_CACHE_SECONDS)
+    users = User.objects.in_bulk([user_id for user_id, _, _ in cached])
+    return [
+        Suggestion(user=users[user_id], reason=reason, mutual=mutual)
+        for user_id, reason, mutual in cached
+        if user_id in users
+    ]
+
+
+def _suggestions(viewer: User, limit: int) -> list[tuple[int, str, int]]:
+    sources = (
+        Follow.objects.filter(follower=viewer)
+        .order_by("-created_at")
+        .values("followee_id")[:SUGGESTION_SOURCES]
+    )
+    candidates = User.objects.exclude(_not_candidates(viewer))
+    friends_of_friends = (
+        Follow.objects.filter(follower_id__in=sources, followee__in=candidates)
+        .order_by()
+        .values("followee_id")
+        .annotate(mutual=Count("pk"))
+        .order_by("-mutual", "followee_id")[:limit]
+    )
+    counts = {row["followee_id"]: row["mutual"] for row in friends_of_friends}
+    reasons = _reasons(sources, counts) if counts else {}
+    chosen = [(user_id, reasons[user_id], counts[user_id]) for user_id in counts]
+    if len(chosen) < limit:
+        popular = (
+            candidates.exclude(pk__in=list(counts))
+            .order_by("-followers_count", "pk")
+            .values_list("pk", "followers_count")[: limit - len(chosen)]
+        )
+        chosen += [(pk, _popular_reason(followers), 0) for pk, followers in popular]
+    return chosen
+
+
+def _popular_reason(followers: int) -> str:
+    return "popular" if followers < 2 else f"popular: {followers:,} followers"
+
+
+# --- Search ---------------------------------------------------------------------------------
+
+
+def search(*, viewer: Viewer, query: str) -> SearchResults:
+    """Users (social's ranked search, which uses the trigram indexes on PostgreSQL) and
+    hashtags matching `query`, best match first."""
+    from social.selectors import user_search
+
+    query = query.strip()[:100]
+    if not query:
+        return SearchResults()
+    hashtags = [] if query.startswith("@") else hashtag_search(query=query)
+    users = (
+        []
+        if query.startswith("#")
+        else list(user_search(viewer=viewer, query=query)[:SEARCH_LIMIT])
+    )
+    return SearchResults(users=users, hashtags=hashtags)
