@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from feed import selectors
+from instaclone.htmx import is_htmx
 from instaclone.pagination import Page
 
 GRID_PAGE_SIZE = 24
@@ -19,7 +20,7 @@ SUGGESTIONS_ON_PAGE = 8
 
 
 def _is_htmx_next_page(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true" and bool(request.GET.get("cursor"))
+    return is_htmx(request) and bool(request.GET.get("cursor"))
 
 
 def _next_url(request: HttpRequest, cursor: str | None) -> str | None:

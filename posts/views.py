@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from instaclone.htmx import is_htmx
 from instaclone.images import ImageRejected
 from instaclone.pagination import cursor_page
 from posts import selectors, services
@@ -20,10 +21,6 @@ from social import selectors as social_selectors
 
 COMMENTS_ON_PAGE = 50
 GRID_PAGE_SIZE = 24
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _add_service_errors(form: object, error: ValidationError) -> None:
@@ -117,7 +114,7 @@ def post_delete(request: HttpRequest, post_id: int) -> HttpResponse:
 
 
 def _actions(request: HttpRequest, post: Post) -> HttpResponse:
-    if _is_htmx(request):
+    if is_htmx(request):
         fresh = selectors.post_get(viewer=request.user, post_id=post.pk)
         return render(request, "posts/_actions.html", {"post": fresh})
     return redirect(post)
@@ -166,11 +163,11 @@ def comment_create(request: HttpRequest, post_id: int) -> HttpResponse:
         except ValidationError as error:
             _add_service_errors(form, error)
         else:
-            if _is_htmx(request):
+            if is_htmx(request):
                 return _comment_changed(request, post, comment)
             return redirect(post)
     messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
-    if _is_htmx(request):
+    if is_htmx(request):
         return HttpResponse(status=400)
     return redirect(post)
 
@@ -182,7 +179,7 @@ def comment_delete(request: HttpRequest, post_id: int, comment_id: int) -> HttpR
     if comment.post_id != post_id:
         raise Http404("No such comment.")
     services.comment_delete(comment=comment, actor=request.user)
-    if _is_htmx(request):
+    if is_htmx(request):
         return _comment_changed(request, comment.post, None)
     return redirect(comment.post)
 
@@ -213,6 +210,6 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
 
 def _grid_response(request: HttpRequest, template: str, context: dict) -> HttpResponse:
     """The whole page, or for htmx's infinite scroll only the next grid items."""
-    if _is_htmx(request) and request.GET.get("cursor"):
+    if is_htmx(request) and request.GET.get("cursor"):
         template = "posts/_grid_items.html"
     return render(request, template, context)

@@ -14,15 +14,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
+from instaclone.htmx import is_htmx
 from instaclone.pagination import cursor_page
 from social import selectors, services
 
 PEOPLE_PAGE_SIZE = 30
 NOTIFICATIONS_PAGE_SIZE = 30
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
@@ -56,7 +53,7 @@ def follow(request: HttpRequest, username: str) -> HttpResponse:
     else:
         target = selectors.user_get_active(username=username)
         services.follow_delete(follower=request.user, followee=target)
-    if _is_htmx(request):
+    if is_htmx(request):
         fresh = selectors.user_get_visible(viewer=request.user, username=username)
         return render(
             request,
@@ -76,7 +73,7 @@ def follow(request: HttpRequest, username: str) -> HttpResponse:
 def follower_remove(request: HttpRequest, username: str) -> HttpResponse:
     follower = selectors.user_get_active(username=username)
     services.follower_remove(user=request.user, follower=follower)
-    if _is_htmx(request):
+    if is_htmx(request):
         return HttpResponse("")
     messages.success(request, f"Removed {follower.username} from your followers.")
     return redirect("social:followers", request.user.username)
@@ -136,7 +133,7 @@ def _answer_request(request: HttpRequest, username: str, *, approve: bool) -> Ht
         services.follow_request_approve(target=request.user, requester=requester)
     else:
         services.follow_request_reject(target=request.user, requester=requester)
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(
             request, "social/_request_answered.html", {"requester": requester, "approved": approve}
         )
