@@ -58,7 +58,7 @@
     }));
   }
 
-  input.addEventListener("change", () => {
+  function addPickedFiles() {
     for (const file of input.files) {
       photos.push({file, url: URL.createObjectURL(file), alt: ""});
     }
@@ -67,7 +67,12 @@
     errorBox.classList.toggle("hidden", photos.length <= maxFiles);
     errorBox.textContent = photos.length > maxFiles ? `A post has at most ${maxFiles} photos.` : "";
     render();
-  });
+  }
+
+  input.addEventListener("change", addPickedFiles);
+  // Files picked before this script ran (a fast picker, or the browser restoring the form
+  // on back/forward) fired no change event we could hear.
+  if (input.files.length) addPickedFiles();
 
   function showError(body) {
     const messages = body && typeof body === "object"
