@@ -28,10 +28,23 @@ T = TypeVar("T")
 THREADS = 50
 
 
+def concurrency_limit() -> threading.Semaphore | contextlib.nullcontext:
+    """How many threads may hold a connection at once. A server never runs more request
+    threads than its pool has connections (WEB_THREADS <= DB_POOL_MAX_SIZE); past that,
+    threads would queue for the pool, not race each other, and time out on a slow box."""
+    if connection.vendor == "sqlite":
+        return threading.Lock()
+    pool = connection.settings_dict.get("OPTIONS", {}).get("pool")
+    if isinstance(pool, dict) and pool.get("max_size"):
+        # One connection stays with the test's own thread.
+        return threading.Semaphore(max(pool["max_size"] - 1, 1))
+    return contextlib.nullcontext()
+
+
 def in_threads(action: Callable[[T], object], items: list[T]) -> list[object]:
     """Run `action` on every item in its own thread; return results or raised exceptions."""
 
-    turns = threading.Lock() if connection.vendor == "sqlite" else contextlib.nullcontext()
+    turns = concurrency_limit()
 
     def run(item: T) -> object:
         try:
