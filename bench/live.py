@@ -9,16 +9,19 @@ through the HTTP API, always on the first process:
   moment the like's HTTP response arrived, over every like and socket;
 - `storm`: 100 likes at once (20 concurrent connections); latency = delivery of the final
   count minus the last HTTP response; `msgs/sock` = post.counts each socket got; `min gap`
-  = the smallest interval between two post.counts on one of 3 probe sockets held by a separate
-  idle process (coalescing: >= 100 ms; the main client's own backlog would bunch them);
+  = the smallest interval between two post.counts on one of 3 probe sockets held by a
+  separate process, taken from the kernel's receive timestamps (SO_TIMESTAMPNS; loopback:
+  the server's send times; coalescing: >= 100 ms); `rd gap` = the same from the times the
+  probe read them (lower when the probe itself was kept off the CPU);
   `exact` = every socket ended on the exact final count.
 
 `mem/sock` = the servers' RSS growth (processes and their children) when N idle sockets
-opened, divided by N. `errors` = sockets that failed to open or closed early. Configs:
-`memory` (in-memory layer, 1 process), `redis` (RedisPubSubChannelLayer, 2 processes),
-`redis-core` (RedisChannelLayer, 2 processes; for comparison). The clients share the
-machine's 2 cores with the servers: client-side parsing is part of every number. Prints a
-table; asserts nothing. About 2 minutes.
+opened, divided by N; below the table, the same for granian running a bare ASGI echo
+application (the server's own floor). `errors` = sockets that failed to open or closed
+early. Configs: `memory` (in-memory layer, 1 process), `redis` (RedisPubSubChannelLayer, 2
+processes), `redis-core` (RedisChannelLayer, 2 processes; for comparison). The clients
+share the machine's 2 cores with the servers: client-side parsing is part of every number.
+Prints a table; asserts nothing. About 2.5 minutes.
 """
 
 from __future__ import annotations
@@ -51,28 +54,105 @@ CONFIGS = {
     "redis": (2, {"LIVE_CHANNEL_LAYER": "pubsub"}),
     "redis-core": (2, {"LIVE_CHANNEL_LAYER": "core"}),
 }
-# A few sockets in a separate, idle process: the gaps between their post.counts are the
-# server's, not the bench client's (which parses 1,000 sockets' messages on a busy core).
-PROBE = """
-import asyncio, json, sys, time
-import websockets
-async def main():
-    url, post = sys.argv[1], int(sys.argv[2])
-    arrivals = [[] for _ in range(3)]
-    async def watch(n):
-        async with websockets.connect(url) as ws:
-            await ws.send(json.dumps({"type": "subscribe", "posts": [post]}))
-            await ws.recv(); await ws.recv()
-            print("ready", flush=True)
-            async for raw in ws:
-                arrivals[n].append(time.monotonic())
-    tasks = [asyncio.create_task(watch(n)) for n in range(3)]
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
-    gaps = [(b - a) * 1000 for times in arrivals for a, b in zip(times, times[1:])]
-    print(json.dumps(min(gaps) if gaps else None), flush=True)
-    for task in tasks:
-        task.cancel()
-asyncio.run(main())
+# A few sockets in a separate process, on plain blocking sockets with SO_TIMESTAMPNS: each
+# frame is stamped with the time the kernel received it (loopback: the moment the server
+# wrote it), not the time this process got round to reading it. So `min gap` is the server's
+# send spacing, whatever the CPU contention; `rd gap` is the same frames' read spacing.
+PROBE = r"""
+import base64, json, os, socket, struct, sys, threading, time
+from urllib.parse import urlparse
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
+def recv_exact(sock, n):
+    data, stamp = b"", None
+    while len(data) < n:
+        chunk, ancillary, _, _ = sock.recvmsg(n - len(data), 64)
+        if not chunk:
+            raise EOFError
+        for level, kind, value in ancillary:
+            if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and stamp is None:
+                seconds, nanoseconds = struct.unpack("qq", value[:16])
+                stamp = seconds + nanoseconds / 1e9
+        data += chunk
+    return data, stamp
+def frame(sock):
+    # One frame per read of its header: its stamp is that of the segment it starts in.
+    head, stamp = recv_exact(sock, 2)
+    length = head[1] & 0x7F
+    if length == 126:
+        length = struct.unpack("!H", recv_exact(sock, 2)[0])[0]
+    elif length == 127:
+        length = struct.unpack("!Q", recv_exact(sock, 8)[0])[0]
+    payload = recv_exact(sock, length)[0] if length else b""
+    return head[0] & 0x0F, payload, stamp
+def send_text(sock, text):
+    data, mask = text.encode(), os.urandom(4)
+    sock.sendall(bytes([0x81, 0x80 | len(data)]) + mask
+                 + bytes(byte ^ mask[i % 4] for i, byte in enumerate(data)))
+def watch(url, post, arrivals, ready):
+    parts = urlparse(url)
+    sock = socket.create_connection((parts.hostname, parts.port))
+    sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall((f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+                  "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                  f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        answer += sock.recv(1)
+    send_text(sock, json.dumps({"type": "subscribe", "posts": [post]}))
+    frame(sock), frame(sock)  # subscribed, current counts
+    ready.release()
+    while True:
+        try:
+            opcode, payload, stamp = frame(sock)
+        except (EOFError, OSError):
+            return
+        if opcode == 1 and b"post.counts" in payload:
+            arrivals.append((stamp, time.time()))
+try:  # Read each frame as it comes (when allowed): else the kernel merges late segments.
+    os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))
+except (AttributeError, OSError):
+    pass
+url, post = sys.argv[1], int(sys.argv[2])
+arrivals = [[] for _ in range(3)]
+ready = threading.Semaphore(0)
+for times in arrivals:
+    threading.Thread(target=watch, args=(url, post, times, ready), daemon=True).start()
+for _ in arrivals:
+    ready.acquire()
+    print("ready", flush=True)
+sys.stdin.readline()
+def min_gap(index):
+    gaps = [(b[index] - a[index]) * 1000 for t in arrivals for a, b in zip(t, t[1:])]
+    return min(gaps) if gaps else None
+print(json.dumps({"sent": min_gap(0), "read": min_gap(1)}), flush=True)
+"""
+# The floor under `mem/sock`: the same server (granian's ASGI interface, one worker) running
+# an application that does nothing but answer the bench's subscribe, without Django or
+# Channels. Whatever the project's sockets cost above it is ours.
+ECHO_APP = """
+import json
+async def app(scope, receive, send):
+    if scope["type"] == "lifespan":
+        await receive()
+        await send({"type": "lifespan.startup.complete"})
+        await receive()
+        await send({"type": "lifespan.shutdown.complete"})
+        return
+    if scope["type"] == "http":
+        await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+        return
+    await receive()
+    await send({"type": "websocket.accept"})
+    while True:
+        message = await receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        answer = {"type": "subscribed", "posts": json.loads(message["text"])["posts"]}
+        await send({"type": "websocket.send", "text": json.dumps(answer)})
+        await send({"type": "websocket.send", "text": json.dumps({"type": "post.counts"})})
 """
 SETUP = """
 import json
@@ -288,7 +368,7 @@ async def scenario(
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.3)  # anything late would show in msgs/sock and exact
         probe_out, _ = await probe.communicate(b"stop\n")
-        probe_gap = json.loads(probe_out.decode().strip().splitlines()[-1])
+        probe_gaps = json.loads(probe_out.decode().strip().splitlines()[-1])
         latencies, counts, exact = [], [], True
         for client, mark in zip(clients, marks, strict=True):
             got = client.arrivals[mark:]
@@ -299,7 +379,8 @@ async def scenario(
             exact = exact and bool(got) and got[-1][1] == final
         storm = row(label, size, "storm", latencies, errors, per_socket_kb, clients)
         storm["msgs"] = f"{statistics.mean(counts):.1f}" if counts else "-"
-        storm["gap"] = f"{probe_gap:.0f}" if probe_gap is not None else "-"
+        for key, name in (("gap", "sent"), ("read_gap", "read")):
+            storm[key] = f"{probe_gaps[name]:.0f}" if probe_gaps[name] is not None else "-"
         storm["exact"] = "yes" if exact else "NO"
         rows.append(storm)
     for client in clients:
@@ -321,6 +402,7 @@ def row(label, size, load, latencies, errors, per_socket_kb, clients) -> dict:
         "max": max(latencies) if latencies else float("nan"),
         "msgs": "1.0" if load == "4/s" else "-",
         "gap": "-",
+        "read_gap": "-",
         "exact": "-",
         "mem": per_socket_kb,
         "errors": errors + closed,
@@ -330,16 +412,53 @@ def row(label, size, load, latencies, errors, per_socket_kb, clients) -> dict:
 def print_table(rows: list[dict]) -> None:
     header = (
         f"{'config':<11} {'sockets':>7} {'load':<6} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} "
-        f"{'msgs/sock':>9} {'min gap':>7} {'exact':>5} {'mem/sock KB':>11} {'errors':>6}"
+        f"{'msgs/sock':>9} {'min gap':>7} {'rd gap':>6} {'exact':>5} {'mem/sock KB':>11} "
+        f"{'errors':>6}"
     )
     print(header)
     print("-" * len(header))
     for r in rows:
         print(
             f"{r['config']:<11} {r['sockets']:>7} {r['load']:<6} {r['p50']:>7.1f} "
-            f"{r['p99']:>7.1f} {r['max']:>7.1f} {r['msgs']:>9} {r['gap']:>7} {r['exact']:>5} "
+            f"{r['p99']:>7.1f} {r['max']:>7.1f} {r['msgs']:>9} {r['gap']:>7} {r['read_gap']:>6} "
+            f"{r['exact']:>5} "
             f"{r['mem']:>11.1f} {r['errors']:>6}"
         )
+
+
+def server_floor_kb(workdir: Path, size: int) -> float:
+    """RSS per idle socket of granian's bare ASGI websocket (ECHO_APP), opened as the
+    scenarios open theirs."""
+    (workdir / "bench_echo_app.py").write_text(ECHO_APP)
+    port = free_port()
+    command = [PYTHON, "-m", "granian", "--interface", "asgi", "--workers", "1"]
+    command += ["--port", str(port), "--working-dir", str(workdir), "bench_echo_app:app"]
+    log = (workdir / "echo.log").open("wb")
+    process = subprocess.Popen(command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+    servers = Servers([f"http://127.0.0.1:{port}"], [process])
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{servers.urls[0]}/", timeout=2):  # noqa: S310
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    return float("nan")
+                time.sleep(0.1)
+
+        async def measure() -> float:
+            before = servers.rss_kb()
+            clients, _ = await open_clients(servers.urls, 1, size)
+            await asyncio.sleep(1)
+            per_socket = (servers.rss_kb() - before) / max(len(clients), 1)
+            for client in clients:
+                await client.ws.close()
+            return per_socket
+
+        return asyncio.run(measure())
+    finally:
+        servers.stop()
 
 
 def main() -> None:
@@ -359,6 +478,7 @@ def main() -> None:
         made = subprocess.run([PYTHON, "manage.py", "shell", "-c", script], **run)
         data = json.loads(made.stdout.strip().splitlines()[-1])
         posts = iter(data["posts"])
+        floor = server_floor_kb(workdir, max(sizes))
         for label in configs:
             processes, extra = CONFIGS[label]
             servers = start(processes, environment(workdir, extra, redis=processes > 1), workdir)
@@ -368,6 +488,10 @@ def main() -> None:
             finally:
                 servers.stop()
     print_table(rows)
+    print(
+        f"\nServer floor: granian's bare ASGI websocket (no Django, no Channels) costs"
+        f" {floor:.1f} KB per idle socket at {max(sizes)} sockets; mem/sock above it is ours."
+    )
     print(
         "\nTargets: p99 <= 100 ms at 1,000 sockets on one process, <= 150 ms on Redis with 2"
         " processes; min gap >= 100 ms (one post.counts per post per 100 ms per socket);"
