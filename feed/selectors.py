@@ -23,7 +23,6 @@ from django.core.cache import cache
 from django.db import connections
 from django.db.models import (
     Aggregate,
-    BooleanField,
     CharField,
     Count,
     Exists,
@@ -32,7 +31,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Value,
 )
 from django.db.models.functions import Lower
 from django.http import Http404
@@ -42,8 +40,8 @@ from accounts.models import User
 from feed import services
 from feed.cursors import Position, as_datetime, before, decode
 from feed.models import TimelineEntry
-from posts.models import Comment, Hashtag, Like, Mention, Post, Save
-from posts.selectors import visible_posts
+from posts.models import Comment, Hashtag, Mention, Post
+from posts.selectors import viewer_flags, visible_posts
 from posts.text import normalise_hashtag, parse_hashtags
 from social.models import Follow, FollowRequest
 from social.selectors import Viewer, authenticated, block_between, follows
@@ -97,10 +95,6 @@ class _JoinedNames(Aggregate):
         return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
 
 
-def _false() -> Value:
-    return Value(False, output_field=BooleanField())
-
-
 def _latest_comments(viewer: Viewer) -> QuerySet[Comment]:
     comments = Comment.objects.select_related("author").order_by("-created_at", "-pk")
     user = authenticated(viewer)
@@ -110,14 +104,6 @@ def _latest_comments(viewer: Viewer) -> QuerySet[Comment]:
 
 
 def _display(posts: QuerySet[Post], viewer: Viewer, *, comments: bool) -> QuerySet[Post]:
-    user = authenticated(viewer)
-    if user is None:
-        flags = {"viewer_liked": _false(), "viewer_saved": _false()}
-    else:
-        flags = {
-            "viewer_liked": Exists(Like.objects.filter(post=OuterRef("pk"), user=user)),
-            "viewer_saved": Exists(Save.objects.filter(post=OuterRef("pk"), user=user)),
-        }
     mentioned = (
         Mention.objects.filter(post=OuterRef("pk"))
         .order_by()
@@ -127,7 +113,9 @@ def _display(posts: QuerySet[Post], viewer: Viewer, *, comments: bool) -> QueryS
     )
     posts = (
         posts.select_related("author")
-        .annotate(**flags, mentioned_names=Subquery(mentioned, output_field=CharField()))
+        .annotate(
+            **viewer_flags(viewer), mentioned_names=Subquery(mentioned, output_field=CharField())
+        )
         .prefetch_related("media")
     )
     if comments:

@@ -39,20 +39,22 @@ def visible_posts(viewer: Viewer) -> QuerySet[Post]:
     return posts.filter(Q(author=user) | others)
 
 
+def viewer_flags(viewer: Viewer) -> dict[str, Exists | Value]:
+    """Annotations `viewer_liked` and `viewer_saved` for a queryset of posts: one EXISTS
+    each per row, so a page of posts knows the viewer's own likes and saves in its query."""
+    user = _authenticated(viewer)
+    if user is None:
+        no = Value(False, output_field=BooleanField())
+        return {"viewer_liked": no, "viewer_saved": no}
+    return {
+        "viewer_liked": Exists(Like.objects.filter(post=OuterRef("pk"), user=user)),
+        "viewer_saved": Exists(Save.objects.filter(post=OuterRef("pk"), user=user)),
+    }
+
+
 def _with_display_data(posts: QuerySet[Post], viewer: Viewer) -> QuerySet[Post]:
     """Everything a rendered post needs, in a fixed number of queries per page: the
     author joined, media and hashtags prefetched, the viewer's liked/saved flags."""
-    user = _authenticated(viewer)
-    if user is None:
-        flags = {
-            "viewer_liked": Value(False, output_field=BooleanField()),
-            "viewer_saved": Value(False, output_field=BooleanField()),
-        }
-    else:
-        flags = {
-            "viewer_liked": Exists(Like.objects.filter(post=OuterRef("pk"), user=user)),
-            "viewer_saved": Exists(Save.objects.filter(post=OuterRef("pk"), user=user)),
-        }
     return (
         posts.select_related("author")
         .prefetch_related(
@@ -63,7 +65,7 @@ def _with_display_data(posts: QuerySet[Post], viewer: Viewer) -> QuerySet[Post]:
                 queryset=PostHashtag.objects.select_related("hashtag").order_by("pk"),
             ),
         )
-        .annotate(**flags)
+        .annotate(**viewer_flags(viewer))
     )
 
 
