@@ -27,7 +27,7 @@ migrate: $(VENV)/.installed
 run: migrate
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## Production-style server (see README "Serving"): collectstatic, then the chosen server.
+## Production-style server (see README "Deploying"): collectstatic, then the chosen server.
 serve: migrate
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/python -m instaclone.serve --host $(HOST) --port $(PORT)

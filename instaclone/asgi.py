@@ -10,11 +10,13 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from instaclone.logging import log_websocket_connections  # noqa: E402
 from instaclone.routing import websocket_application  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": websocket_application(URLRouter),
+        # Each socket gets a request id and an open and a close log line.
+        "websocket": log_websocket_connections(websocket_application(URLRouter)),
     }
 )

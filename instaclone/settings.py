@@ -51,14 +51,18 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: its request id and access log line cover every response, the 413 below included.
+    "instaclone.middleware.RequestIdMiddleware",
     "instaclone.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "instaclone.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "instaclone.ratelimit.RateLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -183,6 +187,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# "Download your data": a ready archive is deleted this many days after it was built.
+DATA_EXPORT_RETENTION_DAYS = env_int("DATA_EXPORT_RETENTION_DAYS", 7)
+# Who builds archives: "celery" (a worker), "thread" (a thread of the web process), or
+# "auto": celery when a broker is configured, a thread otherwise.
+DATA_EXPORT_RUNNER = env_str("DATA_EXPORT_RUNNER", "auto")
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -274,9 +283,29 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Instaclone <no-reply@localho
 # --- REST API -------------------------------------------------------------------------
 API_PAGE_SIZE = env_int("API_PAGE_SIZE", 20)
 API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 50)
+
+# --- Rate limits (instaclone/ratelimit.py; pages and API share each counter) -----------
 # RATE_LIMITS=off turns every limit off (load tests, benchmarks, end-to-end suites).
 RATE_LIMITS_ENABLED = env_str("RATE_LIMITS", "on").strip().lower() not in {"off", "0", "false"}
 NUM_PROXIES = env_int("NUM_PROXIES", 0)
+# Per user when logged in, else per client address; "N/unit" or "N/<k><unit>" (10/15min).
+RATE_LIMIT_RATES = {
+    # Failed logins per typed username/email and per address, on every login path.
+    "login_account": env_str("RATE_LIMIT_LOGIN_ACCOUNT", "10/15min"),
+    "login_address": env_str("RATE_LIMIT_LOGIN_ADDRESS", "50/15min"),
+    # API token requests (right or wrong) per address.
+    "auth": env_str("RATE_LIMIT_AUTH", "20/min"),
+    "register": env_str("RATE_LIMIT_REGISTER", "10/hour"),
+    "password_reset": env_str("RATE_LIMIT_PASSWORD_RESET", "5/hour"),
+    "password_change": env_str("RATE_LIMIT_PASSWORD_CHANGE", "10/hour"),
+    "post_create": env_str("RATE_LIMIT_POST_CREATE", "60/hour"),
+    "comment_create": env_str("RATE_LIMIT_COMMENT_CREATE", "300/hour"),
+    "like": env_str("RATE_LIMIT_LIKE", "500/hour"),
+    "follow": env_str("RATE_LIMIT_FOLLOW", "200/hour"),
+    "report": env_str("RATE_LIMIT_REPORT", "30/hour"),
+    # Searches by anonymous visitors, per address.
+    "search": env_str("RATE_LIMIT_SEARCH", "30/min"),
+}
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",
@@ -288,13 +317,6 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "instaclone.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [],
-    "DEFAULT_THROTTLE_RATES": {
-        "auth": env_str("RATE_LIMIT_AUTH", "20/min"),
-        "register": env_str("RATE_LIMIT_REGISTER", "10/hour"),
-        "password_reset": env_str("RATE_LIMIT_PASSWORD_RESET", "5/hour"),
-        "post_create": env_str("RATE_LIMIT_POST_CREATE", "60/hour"),
-        "comment_create": env_str("RATE_LIMIT_COMMENT_CREATE", "300/hour"),
-    },
     "NUM_PROXIES": NUM_PROXIES,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -346,6 +368,33 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp, extended by instaclone.middleware with the media
+# origin and this host's websocket URL). No inline scripts or styles anywhere: page scripts
+# live in static/js, placeholders and sizes are classes or set from data attributes; Swagger
+# UI's page loads its script and style from URLs. Media files get their own
+# "default-src 'none'; sandbox" (instaclone/media.py).
+_CSP_DIRECTIVES = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    # data: for inline SVG icons in stylesheets, blob: for the create page's previews.
+    "img-src": ["'self'", "data:", "blob:"],
+    "connect-src": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+    "base-uri": ["'none'"],
+    "object-src": ["'none'"],
+}
+if env_str("CSP_REPORT_URI"):
+    _CSP_DIRECTIVES["report-uri"] = [env_str("CSP_REPORT_URI")]
+# CSP_REPORT_ONLY=1 sends the policy as Content-Security-Policy-Report-Only: violations are
+# reported (browser console, CSP_REPORT_URI) but nothing is blocked.
+# (Not kept as a CSP_REPORT_ONLY setting: django-csp's checks reject its 3.x setting names.)
+if env_bool("CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP_DIRECTIVES}
+    CONTENT_SECURITY_POLICY = None
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_DIRECTIVES}
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
@@ -356,20 +405,35 @@ if not DEBUG:
     # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
     if env_bool("TRUST_X_FORWARDED_PROTO", True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # Probes from load balancers and orchestrators come straight to the app, without TLS.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^ping$"]
 
 # --- Logging --------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+# json: one JSON object per line (time, level, logger, message, request_id, extra fields);
+# plain: one readable line. Every record logged while a request is served carries its id.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, got {LOG_FORMAT!r}")
+LOGGING_CONFIG = "instaclone.logging.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"()": "instaclone.logging.PlainFormatter"},
+        "json": {"()": "instaclone.logging.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "daphne": {"level": "WARNING"},
+        # Our access log replaces the servers' own (runserver's django.server in development).
+        "django.server": {"level": "WARNING"},
+        # Every request and websocket; ACCESS_LOG=0 silences them.
+        "instaclone.access": {"level": "INFO" if env_bool("ACCESS_LOG", True) else "WARNING"},
+        "instaclone.websocket": {"level": "INFO" if env_bool("ACCESS_LOG", True) else "WARNING"},
     },
 }
+# Celery workers log through the handlers above (JSON in production) instead of their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -1,11 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from feed import views as feed_views
 from instaclone import views
+from instaclone.media import serve_media
 from posts import views as post_views
 
 api_v1 = [
@@ -28,23 +28,26 @@ urlpatterns = [
     path("", include("social.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script from `?script`, not inline (CSP).
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
+        name="api-docs",
+    ),
 ]
 
 if settings.MEDIA_STORAGE["BACKEND"].endswith("FileSystemStorage"):
     # Local media is served by Django itself in the embedded setup; a production
     # deployment puts S3 (or the proxy) in front instead.
     urlpatterns += [
-        re_path(
-            r"^media/(?P<path>.*)$",
-            serve,
-            {"document_root": settings.MEDIA_ROOT},
-            name="media",
-        )
+        # Only known image and archive types, never as HTML: see instaclone/media.py.
+        re_path(r"^media/(?P<path>.*)$", serve_media, name="media")
     ]
 
-# Last: /<username>/ would shadow any path declared after it.
+# Last: /<username>/ would shadow any path declared after it (and /<username>/report/
+# declared in an app included above would shadow /tags/<tag>/ and the like).
 urlpatterns += [
+    path("<str:username>/report/", post_views.report_user, name="profile-report"),
     path("<str:username>/", post_views.profile, name="profile"),
 ]
 

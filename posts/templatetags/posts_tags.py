@@ -54,7 +54,10 @@ def linkify_caption(text: str, mentioned: Collection[str] = ()) -> SafeString:
 
 
 def placeholder_colour(blurhash: str) -> str:
-    """The average colour a blurhash encodes (its DC term), as CSS; grey if unreadable."""
+    """The average colour a blurhash encodes (its DC term), as CSS; grey if unreadable.
+
+    Rendered as `data-placeholder-colour` (static/js/app.js paints it): the site's
+    Content-Security-Policy forbids style attributes."""
     try:
         value = 0
         for char in blurhash[2:6]:
@@ -82,7 +85,7 @@ def post_picture(media: PostMedia, css_class: str = "", eager: bool = False) -> 
     return format_html(
         '<picture><source type="image/webp" srcset="{}" sizes="(min-width: 768px) 600px, 100vw">'
         '<img src="{}" srcset="{}" sizes="(min-width: 768px) 600px, 100vw" alt="{}" '
-        'width="{}" height="{}" class="{}" style="background-color:{}" loading="{}" '
+        'width="{}" height="{}" class="{}" data-placeholder-colour="{}" loading="{}" '
         'decoding="async"></picture>',
         srcset("webp"), fallback, srcset("jpeg"), media.alt_text, media.width, media.height,
         css_class, placeholder_colour(media.blurhash), "eager" if eager else "lazy",
@@ -95,7 +98,7 @@ def post_thumb(media: PostMedia | None, css_class: str = "") -> SafeString:
     if not media:
         return mark_safe("")
     return format_html(
-        '<img src="{}" alt="{}" width="320" height="320" class="{}" style="background-color:{}" '
+        '<img src="{}" alt="{}" width="320" height="320" class="{}" data-placeholder-colour="{}" '
         'loading="lazy" decoding="async">',
         rendition_url(media.renditions, "thumb") or "", media.alt_text, css_class,
         placeholder_colour(media.blurhash),
