@@ -3,9 +3,14 @@
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
-from accounts.models import User
+from accounts.models import DataExport, User
 
 SEARCH_MAX_RESULTS = 50
+# Longer search terms are refused (API) or cut (pages): no name is this long.
+SEARCH_QUERY_MAX_LENGTH = 100
+# A shorter term matches only the start of names: matching it anywhere cannot use the
+# trigram indexes and hits most accounts (a scan and sort of the whole table).
+SEARCH_CONTAINS_MIN_LENGTH = 3
 
 
 def user_get(*, username: str) -> User:
@@ -29,7 +34,22 @@ def user_search(*, query: str) -> QuerySet[User]:
         default=Value(3),
         output_field=IntegerField(),
     )
-    matches = User.objects.filter(is_active=True).filter(
-        Q(username__icontains=query) | Q(full_name__icontains=query)
-    )
+    if len(query) < SEARCH_CONTAINS_MIN_LENGTH:
+        found = Q(username__istartswith=query) | Q(full_name__istartswith=query)
+    else:
+        found = Q(username__icontains=query) | Q(full_name__icontains=query)
+    matches = User.objects.filter(is_active=True).filter(found)
     return matches.annotate(search_rank=rank).order_by("search_rank", "-followers_count", "id")
+
+
+def data_export_latest_for(*, user: User) -> DataExport | None:
+    """The user's most recent "download your data" export, if any."""
+    return DataExport.objects.filter(user=user).order_by("-created_at", "-pk").first()
+
+
+def data_export_get(*, user: User, export_id: int) -> DataExport:
+    """One of the user's own exports, or Http404 (someone else's looks missing)."""
+    export = DataExport.objects.select_related("user").filter(pk=export_id, user=user).first()
+    if export is None:
+        raise Http404("No such export.")
+    return export

@@ -11,9 +11,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from accounts.selectors import SEARCH_QUERY_MAX_LENGTH
 from feed import selectors
 from instaclone.htmx import is_htmx
 from instaclone.pagination import Page
+from instaclone.ratelimit import rate_limit
 
 GRID_PAGE_SIZE = 24
 SUGGESTIONS_ON_PAGE = 8
@@ -90,7 +92,8 @@ def tag_redirect(request: HttpRequest, tag: str) -> HttpResponse:
     return redirect(url, permanent=True)
 
 
+@rate_limit("search", methods=["GET"], anonymous_only=True)
 def search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")
+    query = request.GET.get("q", "")[:SEARCH_QUERY_MAX_LENGTH]
     results = selectors.search(viewer=request.user, query=query)
     return render(request, "feed/search.html", {"query": query.strip(), "results": results})

@@ -1,6 +1,7 @@
 """Shared plumbing of the JSON API: input parsing, errors, throttles, pagination."""
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -12,10 +13,11 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from instaclone import ratelimit
 from instaclone.images import ImageRejected
 
 logger = logging.getLogger(__name__)
@@ -49,6 +51,12 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = ValidationError(_django_validation_detail(exc))
     elif isinstance(exc, ImageRejected):
         return Response({"detail": exc.message}, status=exc.status_code)
+    elif isinstance(exc, ratelimit.RateLimited):
+        return Response(
+            {"detail": exc.message},
+            status=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
     elif isinstance(exc, RequestDataTooBig):
         return Response(
             {"detail": "Request body is too large."},
@@ -57,35 +65,33 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return drf_exception_handler(exc, context)
 
 
-class ScopedThrottle(SimpleRateThrottle):
-    """Rate limit per user (or client address when anonymous) for one named scope.
-
-    Rates come from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]; RATE_LIMITS=off disables all.
-    The client address honours NUM_PROXIES, so a forged X-Forwarded-For resets nothing.
-    """
+class ScopedThrottle(BaseThrottle):
+    """Counts a view's requests against one scope of instaclone.ratelimit, the counters
+    pages use too (per user, else client address). Past the limit RateLimited propagates
+    to `exception_handler`: 429 with Retry-After. Only `methods` are counted; with
+    `anonymous_only`, only anonymous visitors' requests."""
 
     scope = ""
-
-    def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+    methods: frozenset[str] = frozenset(ratelimit.WRITE_METHODS)
+    anonymous_only = False
 
     def allow_request(self, request: Request, view: APIView) -> bool:
-        if not settings.RATE_LIMITS_ENABLED:
-            return True
-        self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        if request.method in self.methods and not (
+            self.anonymous_only and request.user and request.user.is_authenticated
+        ):
+            ratelimit.limit(request, self.scope)
+        return True
 
-    def get_cache_key(self, request: Request, view: APIView) -> str:
-        if request.user and request.user.is_authenticated:
-            ident = f"user:{request.user.pk}"
-        else:
-            ident = f"ip:{self.get_ident(request)}"
-        return f"throttle:{self.scope}:{ident}"
+    def get_ident(self, request: Request) -> str:
+        return ratelimit.client_address(request)
 
 
-def throttle_scope(scope: str) -> list[type[ScopedThrottle]]:
-    return [type(f"{scope.title()}Throttle", (ScopedThrottle,), {"scope": scope})]
+def throttle_scope(
+    scope: str, *, methods: Iterable[str] = ratelimit.WRITE_METHODS, anonymous_only: bool = False
+) -> list[type[ScopedThrottle]]:
+    """`throttle_classes` for an API view counted against `scope` (see ScopedThrottle)."""
+    attributes = {"scope": scope, "methods": frozenset(methods), "anonymous_only": anonymous_only}
+    return [type(f"{scope.title()}Throttle", (ScopedThrottle,), attributes)]
 
 
 class PageSizeCursorPagination(CursorPagination):

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.models import User
 from instaclone.htmx import is_htmx
 from instaclone.pagination import cursor_page
+from instaclone.ratelimit import rate_limit
 from social import selectors, services
 
 PEOPLE_PAGE_SIZE = 30
@@ -41,6 +42,7 @@ def _profile_url(username: str) -> str:
 
 @login_required
 @require_POST
+@rate_limit("follow")
 def follow(request: HttpRequest, username: str) -> HttpResponse:
     """POST `follow=1` to follow (or request), `follow=0` to unfollow or withdraw: the
     wanted state, so repeats are safe."""

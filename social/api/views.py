@@ -9,14 +9,15 @@ they are how a block is undone, and the owner's own graph.
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import UserSummarySerializer
-from accounts.selectors import SEARCH_MAX_RESULTS
-from instaclone.api import PageSizeCursorPagination, parse
+from accounts.selectors import SEARCH_MAX_RESULTS, SEARCH_QUERY_MAX_LENGTH
+from instaclone.api import PageSizeCursorPagination, parse, throttle_scope
 from social import selectors, services
 from social.api import serializers as s
 from social.models import Follow, FollowRequest, Notification
@@ -73,13 +74,17 @@ class UserSearchView(generics.ListAPIView):
     # Ranked by relevance, so a cursor over (rank, followers, id) would be brittle; search
     # answers one bounded page instead.
     pagination_class = None
+    throttle_classes = throttle_scope("search", methods=["GET"], anonymous_only=True)
 
     @extend_schema(parameters=[OpenApiParameter("q", str, description="search term")])
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        query = self.request.query_params.get("q", "")[:100]
+        query = self.request.query_params.get("q", "")
+        if len(query) > SEARCH_QUERY_MAX_LENGTH:
+            message = f"Ensure this value has at most {SEARCH_QUERY_MAX_LENGTH} characters."
+            raise ValidationError({"q": [message]})
         return selectors.user_search(viewer=self.request.user, query=query)[:SEARCH_MAX_RESULTS]
 
     def list(self, request: Request, *args: object, **kwargs: object) -> Response:
@@ -117,6 +122,10 @@ class FollowingListView(PeopleListView):
 
 
 class FollowView(APIView):
+    """Follow, or request to follow a private account; both count against `follow`."""
+
+    throttle_classes = throttle_scope("follow")
+
     @extend_schema(request=None, responses=s.FollowStatusSerializer)
     def post(self, request: Request, username: str) -> Response:
         target = selectors.user_get_visible(viewer=request.user, username=username)
