@@ -37,6 +37,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import SEARCH_CONTAINS_MIN_LENGTH, SEARCH_QUERY_MAX_LENGTH
 from feed import services
 from feed.cursors import Position, as_datetime, before, decode
 from feed.models import TimelineEntry
@@ -96,7 +97,12 @@ class _JoinedNames(Aggregate):
 
 
 def _latest_comments(viewer: Viewer) -> QuerySet[Comment]:
-    comments = Comment.objects.select_related("author").order_by("-created_at", "-pk")
+    # A suspended account's comments vanish with it, as in posts.selectors' lists.
+    comments = (
+        Comment.objects.filter(author__is_active=True)
+        .select_related("author")
+        .order_by("-created_at", "-pk")
+    )
     user = authenticated(viewer)
     if user is not None:
         comments = comments.filter(~block_between(user, "author_id"))
@@ -248,6 +254,7 @@ def _explore_ranking() -> list[tuple[int, int]]:
             created_at__gte=now - EXPLORE_WINDOW,
             author__is_active=True,
             author__is_private=False,
+            hidden_at__isnull=True,
         )
         .order_by("-likes_count", "-comments_count", "-pk")
         .values_list("pk", "author_id", "likes_count", "comments_count", "created_at")[
@@ -313,6 +320,7 @@ def trending_tags(*, limit: int = TRENDING_LIMIT) -> list[dict]:
                 post_hashtags__post_created_at__gte=timezone.now() - TRENDING_WINDOW,
                 post_hashtags__post__author__is_private=False,
                 post_hashtags__post__author__is_active=True,
+                post_hashtags__post__hidden_at__isnull=True,
             )
             .annotate(posts_count=Count("post_hashtags"))
             .order_by("-posts_count", "name")
@@ -358,9 +366,9 @@ def hashtag_search(*, query: str, limit: int = SEARCH_LIMIT) -> list[Hashtag]:
     term = normalise_hashtag(query.strip().lstrip("#"))
     if not term:
         return []
-    matches = Hashtag.objects.filter(name__contains=term).annotate(
-        posts_count=Count("post_hashtags")
-    )
+    # As for people: a short term matches the start of tags only (see accounts.selectors).
+    lookup = "name__startswith" if len(term) < SEARCH_CONTAINS_MIN_LENGTH else "name__contains"
+    matches = Hashtag.objects.filter(**{lookup: term}).annotate(posts_count=Count("post_hashtags"))
     rows = list(matches.order_by("-posts_count", "name")[: limit * 5])
 
     def rank(tag: Hashtag) -> tuple[int, int, str]:
@@ -457,7 +465,7 @@ def search(*, viewer: Viewer, query: str) -> SearchResults:
     hashtags matching `query`, best match first."""
     from social.selectors import user_search
 
-    query = query.strip()[:100]
+    query = query.strip()[:SEARCH_QUERY_MAX_LENGTH]
     if not query:
         return SearchResults()
     hashtags = [] if query.startswith("@") else hashtag_search(query=query)

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from posts.models import CAPTION_MAX_LENGTH, COMMENT_MAX_LENGTH
+from posts.models import CAPTION_MAX_LENGTH, COMMENT_MAX_LENGTH, REPORT_REASON_MAX_LENGTH
 
 INPUT_CLASS = "w-full rounded-lg border border-gray-300 px-3 py-2"
 
@@ -47,4 +47,13 @@ class CommentForm(forms.Form):
         widget=forms.TextInput(
             attrs={"class": INPUT_CLASS, "placeholder": "Add a comment…", "autocomplete": "off"}
         ),
+    )
+
+
+class ReportForm(forms.Form):
+    reason = forms.CharField(
+        max_length=REPORT_REASON_MAX_LENGTH,
+        label="What is wrong?",
+        help_text="Only the moderators see your report; the person you report is not told.",
+        widget=forms.Textarea(attrs={"rows": 5, "class": INPUT_CLASS}),
     )

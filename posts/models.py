@@ -29,6 +29,9 @@ class Post(models.Model):
     likes_count = models.PositiveIntegerField(default=0)
     comments_count = models.PositiveIntegerField(default=0)
     hashtags = models.ManyToManyField("Hashtag", through="PostHashtag", related_name="posts")
+    # Set by moderation (posts.moderation.post_hide): the post is then shown only to its
+    # author and staff, everywhere `visible_posts` decides.
+    hidden_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -159,3 +162,155 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"Mention of {self.user_id} in post {self.post_id}"
+
+
+# --- Moderation -------------------------------------------------------------------------
+
+REPORT_REASON_MAX_LENGTH = 1000
+MODERATION_NOTE_MAX_LENGTH = 1000
+
+
+class Report(models.Model):
+    """A user's report of a post, a comment or an account, for staff to review.
+
+    The target is `target_type` + `target_id` (a user's pk for accounts), which stays
+    when the content is deleted; `post` / `comment` point at it while it exists, so the
+    admin can show it inline. `reported_user` is the account the report is about (the
+    reported user, or the post's or comment's author). `content` keeps the caption or
+    comment text as it was when reported.
+    """
+
+    class TargetType(models.TextChoices):
+        POST = "post", "Post"
+        COMMENT = "comment", "Comment"
+        USER = "user", "Account"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACTIONED = "actioned", "Actioned"
+        DISMISSED = "dismissed", "Dismissed"
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made"
+    )
+    target_type = models.CharField(max_length=7, choices=TargetType.choices)
+    target_id = models.PositiveBigIntegerField()
+    reported_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_received"
+    )
+    post = models.ForeignKey(
+        Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+    )
+    comment = models.ForeignKey(
+        Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+    )
+    content = models.CharField(max_length=CAPTION_MAX_LENGTH, blank=True)
+    reason = models.CharField(max_length=REPORT_REASON_MAX_LENGTH)
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reporter", "target_type", "target_id"],
+                condition=models.Q(status="open"),
+                name="posts_report_one_open_per_reporter_target",
+            ),
+            # Only the target's own link may be set, and it is the target (it goes
+            # back to NULL when the content is deleted; the report stays).
+            models.CheckConstraint(
+                condition=(
+                    models.Q(target_type="post", comment__isnull=True)
+                    & (models.Q(post__isnull=True) | models.Q(post=models.F("target_id")))
+                )
+                | (
+                    models.Q(target_type="comment", post__isnull=True)
+                    & (models.Q(comment__isnull=True) | models.Q(comment=models.F("target_id")))
+                )
+                | models.Q(
+                    target_type="user",
+                    post__isnull=True,
+                    comment__isnull=True,
+                    reported_user=models.F("target_id"),
+                ),
+                name="posts_report_target_matches_type",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(reporter=models.F("reported_user")),
+                name="posts_report_not_about_oneself",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(reason=""), name="posts_report_reason_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="open", resolved_at__isnull=True)
+                | (~models.Q(status="open") & models.Q(resolved_at__isnull=False)),
+                name="posts_report_resolved_when_closed",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="posts_report_queue"),
+            models.Index(fields=["target_type", "target_id"], name="posts_report_target"),
+            models.Index(fields=["reported_user", "status"], name="posts_report_reported_user"),
+        ]
+        permissions = [
+            ("hide_post", "Can hide and unhide posts"),
+            ("suspend_user", "Can suspend and unsuspend accounts"),
+            ("resolve_report", "Can dismiss reports"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Report {self.pk} of {self.target_type} {self.target_id}"
+
+
+class ModerationAction(models.Model):
+    """The audit log: one row per moderation action, who took it and when. Written only
+    by posts.moderation, never changed."""
+
+    class Kind(models.TextChoices):
+        HIDE_POST = "hide_post", "Hide post"
+        UNHIDE_POST = "unhide_post", "Unhide post"
+        DELETE_POST = "delete_post", "Delete post"
+        DELETE_COMMENT = "delete_comment", "Delete comment"
+        SUSPEND_USER = "suspend_user", "Suspend account"
+        UNSUSPEND_USER = "unsuspend_user", "Unsuspend account"
+        DISMISS_REPORT = "dismiss_report", "Dismiss report"
+
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # Kept when the moderator's account is deleted: the log still says who.
+    moderator_username = models.CharField(max_length=150)
+    action = models.CharField(max_length=14, choices=Kind.choices)
+    target_type = models.CharField(max_length=7, choices=Report.TargetType.choices)
+    target_id = models.PositiveBigIntegerField()
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    report = models.ForeignKey(
+        Report, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
+    )
+    reports_resolved = models.PositiveIntegerField(default=0)
+    note = models.CharField(max_length=MODERATION_NOTE_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["-created_at"], name="posts_modaction_recent"),
+            models.Index(fields=["target_type", "target_id"], name="posts_modaction_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.target_type} {self.target_id}"

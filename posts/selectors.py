@@ -26,16 +26,20 @@ def visible_posts(viewer: Viewer) -> QuerySet[Post]:
     The author's account is active, and the post is the viewer's own, or there is no
     block between author and viewer in either direction and the author is public or the
     viewer is their approved follower (social.selectors writes the block and follow
-    expressions). Every read and action follows. Bare filter, no joins selected and no
-    annotations, so services can lock rows through it with `select_for_update(of=("self",))`.
+    expressions), and the post is not hidden by moderation (staff still see hidden posts
+    they could otherwise see). Every read and action follows. Bare filter, no joins
+    selected and no annotations, so services can lock rows through it with
+    `select_for_update(of=("self",))`.
     """
     posts = Post.objects.filter(author__is_active=True)
     user = _authenticated(viewer)
     if user is None:
-        return posts.filter(author__is_private=False)
+        return posts.filter(author__is_private=False, hidden_at__isnull=True)
     others = ~block_between(user, "author_id") & (
         Q(author__is_private=False) | follows(user, "author_id")
     )
+    if not user.is_staff:
+        others &= Q(hidden_at__isnull=True)
     return posts.filter(Q(author=user) | others)
 
 
@@ -105,18 +109,20 @@ def post_list_saved_by(*, viewer: User) -> QuerySet[Post]:
 
 
 def _people_visible_to(viewer: Viewer, person: str) -> Q:
-    """Rows whose `person` is not blocked either way with the viewer (blocked users'
-    likes and comments are not shown to each other)."""
+    """Rows whose `person` is active (a suspended account's likes and comments vanish
+    with it) and not blocked either way with the viewer (blocked users' likes and
+    comments are not shown to each other)."""
+    active = Q(**{f"{person}__is_active": True})
     user = _authenticated(viewer)
     if user is None:
-        return Q()
-    return Q(~block_between(user, f"{person}_id"))
+        return active
+    return active & ~block_between(user, f"{person}_id")
 
 
 def like_list_for_post(*, post: Post, viewer: Viewer = None) -> QuerySet[Like]:
     """Likes of a (visible) post with their users, newest first (paginate by -created_at).
-    All of them but those of users blocked either way with `viewer`, so the list agrees
-    with `likes_count` otherwise."""
+    All of them but those of suspended users and of users blocked either way with
+    `viewer`, so the list agrees with `likes_count` otherwise."""
     return (
         Like.objects.filter(post=post)
         .filter(_people_visible_to(viewer, "user"))
@@ -127,7 +133,7 @@ def like_list_for_post(*, post: Post, viewer: Viewer = None) -> QuerySet[Like]:
 
 def comment_list_for_post(*, post: Post, viewer: Viewer = None) -> QuerySet[Comment]:
     """Comments of a (visible) post, oldest first (paginate by created_at), without those
-    of users blocked either way with `viewer`."""
+    of suspended users and of users blocked either way with `viewer`."""
     return (
         Comment.objects.filter(post=post)
         .filter(_people_visible_to(viewer, "author"))
@@ -140,6 +146,20 @@ def comment_get(*, viewer: Viewer, comment_id: int) -> Comment:
     """A comment on a post `viewer` may see, with its post, or Http404."""
     comment = (
         Comment.objects.filter(pk=comment_id, post__in=visible_posts(viewer))
+        .select_related("post", "author")
+        .first()
+    )
+    if comment is None:
+        raise Http404("No such comment.")
+    return comment
+
+
+def comment_get_shown(*, viewer: Viewer, comment_id: int) -> Comment:
+    """A comment `viewer` is shown (see `comment_list_for_post`) on a post they may see,
+    with its post and author, or Http404."""
+    comment = (
+        Comment.objects.filter(pk=comment_id, post__in=visible_posts(viewer))
+        .filter(_people_visible_to(viewer, "author"))
         .select_related("post", "author")
         .first()
     )

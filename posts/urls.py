@@ -17,5 +17,11 @@ urlpatterns = [
         views.comment_delete,
         name="comment-delete",
     ),
+    path("p/<int:post_id>/report/", views.report_post, name="report-post"),
+    path(
+        "p/<int:post_id>/comments/<int:comment_id>/report/",
+        views.report_comment,
+        name="report-comment",
+    ),
     path("saved/", views.saved, name="saved"),
 ]

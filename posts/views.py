@@ -9,13 +9,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from instaclone.htmx import is_htmx
 from instaclone.images import ImageRejected
 from instaclone.pagination import cursor_page
-from posts import selectors, services
-from posts.forms import CommentForm, PostCreateForm, PostEditForm
+from instaclone.ratelimit import rate_limit
+from posts import moderation, selectors, services
+from posts.forms import CommentForm, PostCreateForm, PostEditForm, ReportForm
 from posts.models import Comment, Post
 from social import selectors as social_selectors
 
@@ -46,6 +48,7 @@ def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limit("post_create")
 def post_create(request: HttpRequest) -> HttpResponse:
     form = PostCreateForm(request.POST if request.method == "POST" else None, request.FILES or None)
     status = 200
@@ -122,6 +125,7 @@ def _actions(request: HttpRequest, post: Post) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("like")
 def post_like(request: HttpRequest, post_id: int) -> HttpResponse:
     """POST `liked=1` to like, `liked=0` to unlike: the wanted state, so repeats are safe."""
     post = selectors.post_get_visible(viewer=request.user, post_id=post_id)
@@ -152,6 +156,7 @@ def _comment_changed(request: HttpRequest, post: Post, comment: Comment | None) 
 
 @login_required
 @require_POST
+@rate_limit("comment_create")
 def comment_create(request: HttpRequest, post_id: int) -> HttpResponse:
     post = selectors.post_get_visible(viewer=request.user, post_id=post_id)
     form = CommentForm(request.POST)
@@ -206,6 +211,84 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
     page = cursor_page(request, posts, ordering=("-created_at", "-pk"), size=GRID_PAGE_SIZE)
     context = {"profile": author, "page": page, "may_see": may_see}
     return _grid_response(request, "accounts/profile.html", context)
+
+
+# --- Reports --------------------------------------------------------------------------------
+
+REPORT_THANKS = "Thanks for telling us. Our moderators will review your report."
+REPORT_ALREADY = "You already reported this. Our moderators will review it."
+
+
+def _report_page(
+    request: HttpRequest, *, target_type: str, target_id: int | str, back_url: str
+) -> HttpResponse:
+    """GET: the reason form, with what is reported; POST: file the report and go back
+    with a confirmation. What the reporter may not see is 404; their own, 400."""
+    try:
+        target = moderation.report_target_get(
+            reporter=request.user, target_type=target_type, target_id=target_id
+        )
+    except ValidationError as error:
+        context = {"error": " ".join(error.messages), "back_url": back_url}
+        return render(request, "posts/report.html", context, status=400)
+    form = ReportForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                result = moderation.report_create(
+                    reporter=request.user,
+                    target_type=target_type,
+                    target_id=target_id,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                _add_service_errors(form, error)
+            else:
+                messages.success(request, REPORT_THANKS if result.created else REPORT_ALREADY)
+                return redirect(back_url)
+        status = 400
+    context = {"target": target, "form": form, "back_url": back_url}
+    return render(request, "posts/report.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@rate_limit("report")
+def report_post(request: HttpRequest, post_id: int) -> HttpResponse:
+    return _report_page(
+        request,
+        target_type="post",
+        target_id=post_id,
+        back_url=reverse("posts:detail", args=[post_id]),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@rate_limit("report")
+def report_comment(request: HttpRequest, post_id: int, comment_id: int) -> HttpResponse:
+    comment = selectors.comment_get_shown(viewer=request.user, comment_id=comment_id)
+    if comment.post_id != post_id:
+        raise Http404("No such comment.")
+    return _report_page(
+        request,
+        target_type="comment",
+        target_id=comment_id,
+        back_url=reverse("posts:detail", args=[post_id]),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@rate_limit("report")
+def report_user(request: HttpRequest, username: str) -> HttpResponse:
+    return _report_page(
+        request,
+        target_type="user",
+        target_id=username,
+        back_url=reverse("profile", args=[username]),
+    )
 
 
 def _grid_response(request: HttpRequest, template: str, context: dict) -> HttpResponse:

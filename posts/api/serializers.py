@@ -9,9 +9,11 @@ from posts.models import (
     ALT_TEXT_MAX_LENGTH,
     CAPTION_MAX_LENGTH,
     COMMENT_MAX_LENGTH,
+    REPORT_REASON_MAX_LENGTH,
     Comment,
     Post,
     PostMedia,
+    Report,
 )
 
 MEDIA_URL_SIZES = ("thumb", "medium", "full")
@@ -91,6 +93,36 @@ class CommentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "integer"}, {"type": "string"}],
+        "description": "The post or comment id, or the reported user's username.",
+    }
+)
+class ReportTargetField(serializers.Field):
+    """A post's or comment's id; for a reported account, its username (the API names
+    users by username)."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs["source"] = "*"
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, report: Report) -> int | str:
+        if report.target_type == Report.TargetType.USER:
+            return report.reported_user.username
+        return report.target_id
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    target_id = ReportTargetField()
+
+    class Meta:
+        model = Report
+        fields = ["id", "target_type", "target_id", "reason", "status", "created_at"]
+        read_only_fields = fields
+
+
 class LikeStateSerializer(serializers.Serializer):
     liked = serializers.BooleanField()
     likes_count = serializers.IntegerField()
@@ -133,3 +165,19 @@ class PostUpdateSerializer(serializers.Serializer):
 
 class CommentCreateSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=COMMENT_MAX_LENGTH)
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "integer"}, {"type": "string", "maxLength": 150}],
+        "description": "The post or comment id, or the username of the account reported.",
+    }
+)
+class ReportTargetInputField(serializers.CharField):
+    """An id (a JSON number or digits) or a username; posts.moderation resolves it."""
+
+
+class ReportCreateSerializer(serializers.Serializer):
+    target_type = serializers.ChoiceField(choices=Report.TargetType.values)
+    target_id = ReportTargetInputField(max_length=150)
+    reason = serializers.CharField(max_length=REPORT_REASON_MAX_LENGTH)

@@ -14,4 +14,5 @@ urlpatterns = [
     path("comments/<int:comment_id>/", views.CommentDetailView.as_view(), name="api-comment"),
     path("users/<str:username>/posts/", views.UserPostListView.as_view(), name="api-user-posts"),
     path("me/saved/", views.SavedListView.as_view(), name="api-saved"),
+    path("reports/", views.ReportCreateView.as_view(), name="api-reports"),
 ]

@@ -1,7 +1,7 @@
 """The posts API: thin views over posts.selectors (reads) and posts.services (writes)."""
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.api.serializers import UserSummarySerializer
 from instaclone.api import PageSizeCursorPagination, parse, throttle_scope
-from posts import selectors, services
+from posts import moderation, selectors, services
 from posts.api import serializers as s
 from posts.models import Like, Post
 from social import selectors as social_selectors
@@ -92,6 +92,8 @@ class UserPostListView(generics.ListAPIView):
 
 
 class LikeView(APIView):
+    throttle_classes = throttle_scope("like")
+
     @extend_schema(request=None, responses=s.LikeStateSerializer)
     def post(self, request: Request, post_id: int) -> Response:
         post = selectors.post_get_visible(viewer=request.user, post_id=post_id)
@@ -128,11 +130,7 @@ class CommentListView(generics.ListAPIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
     serializer_class = s.CommentSerializer
     pagination_class = OldestFirstPagination
-
-    def get_throttles(self) -> list:
-        if self.request.method == "POST":
-            return [throttle() for throttle in throttle_scope("comment_create")]
-        return super().get_throttles()
+    throttle_classes = throttle_scope("comment_create")
 
     def get_queryset(self):
         post = selectors.post_get_visible(viewer=self.request.user, post_id=self.kwargs["post_id"])
@@ -166,6 +164,42 @@ class SaveView(APIView):
         post = selectors.post_get_visible(viewer=request.user, post_id=post_id)
         saved = services.save_delete(user=request.user, post=post)
         return Response({"saved": saved})
+
+
+class ReportCreateView(APIView):
+    throttle_classes = throttle_scope("report")
+
+    @extend_schema(
+        request=s.ReportCreateSerializer,
+        responses={
+            201: OpenApiResponse(s.ReportSerializer, description="The new report."),
+            200: OpenApiResponse(
+                s.ReportSerializer,
+                description=(
+                    "Already reported: the reporter's open report of the same target is "
+                    "returned unchanged (the new reason is not stored)."
+                ),
+            ),
+            400: OpenApiResponse(
+                description="Bad input: unknown type, empty or too long reason, or one's "
+                "own post, comment or account."
+            ),
+            404: OpenApiResponse(description="No such target, or not visible to you."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        """Report a post, a comment or an account to the moderators."""
+        data = parse(s.ReportCreateSerializer, request.data)
+        result = moderation.report_create(
+            reporter=request.user,
+            target_type=data["target_type"],
+            target_id=data["target_id"],
+            reason=data["reason"],
+        )
+        return Response(
+            s.ReportSerializer(result.report).data,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
 
 
 class SavedListView(generics.ListAPIView):
