@@ -133,3 +133,24 @@ class PasswordResetForm(StyledFormMixin, forms.Form):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.style_fields()
+
+
+class AccountDeleteForm(StyledFormMixin, forms.Form):
+    """Deleting an account asks for the password again: a borrowed session is not enough."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.style_fields()
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError("That password is not right. Nothing was deleted.")
+        return password

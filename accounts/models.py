@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from accounts.validators import validate_http_url, validate_not_reserved, validate_username
 
@@ -58,3 +60,70 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.username
+
+
+class DataExport(models.Model):
+    """A "download your data" archive of one user, built in the background.
+
+    The ZIP is stored in the default storage under an unguessable, server-generated key
+    that is never rendered: it is downloaded only through a view that checks the owner.
+    At most one export per user is pending or running at a time (the database says so).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        READY = "ready"
+        FAILED = "failed"
+
+    ACTIVE_STATUSES = (Status.PENDING, Status.RUNNING)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_exports"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(default=0)
+    file_key = models.CharField(max_length=300, blank=True)
+    file_size = models.PositiveBigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Touched by every progress update: a running export that stops moving is dead.
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status__in=["pending", "running"]),
+                name="accounts_dataexport_one_active_per_user",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="accounts_dataexport_progress_max"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="accounts_export_user_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Export {self.pk} of {self.user_id} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def is_downloadable(self) -> bool:
+        return (
+            self.status == self.Status.READY
+            and bool(self.file_key)
+            and (self.expires_at is None or self.expires_at > timezone.now())
+        )
+
+    @property
+    def state(self) -> str:
+        """The status as users see it: a ready archive past its date is "expired"."""
+        if self.status == self.Status.READY and not self.is_downloadable:
+            return "expired"
+        return self.status

@@ -1,16 +1,22 @@
-"""Every write to accounts: sign-up, profile edits, avatar, passwords."""
+"""Every write to accounts: sign-up, profile edits, avatar, passwords, data exports and
+account deletion."""
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.dispatch import Signal
 from django.http import HttpRequest
+from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts.models import User
+from accounts.models import DataExport, User
+from instaclone import events
 from instaclone.images import (
     AVATAR_RENDITIONS,
     delete_stored_files,
@@ -137,3 +143,98 @@ def password_reset_send(*, email: str, request: HttpRequest) -> None:
             subject_template_name="accounts/email/password_reset_subject.txt",
             email_template_name="accounts/email/password_reset_email.txt",
         )
+
+
+# --- Download your data -------------------------------------------------------------------
+
+# A running export whose row has not moved for this long died with its process (a thread
+# of a restarted web server, a killed worker): a new request replaces it.
+EXPORT_STALE_AFTER = timedelta(minutes=15)
+
+
+def _dead_exports() -> Q:
+    return Q(
+        status__in=DataExport.ACTIVE_STATUSES, updated_at__lt=timezone.now() - EXPORT_STALE_AFTER
+    )
+
+
+def _delete_exports(exports: Iterable[DataExport]) -> int:
+    """Delete these export rows; their files after the commit."""
+    exports = list(exports)
+    _delete_files_on_commit(export.file_key for export in exports if export.file_key)
+    DataExport.objects.filter(pk__in=[export.pk for export in exports]).delete()
+    return len(exports)
+
+
+def data_export_request(*, user: User) -> DataExport:
+    """Ask for a "download your data" archive of `user`; the export (pending) is returned
+    at once and built in the background after the commit (accounts.tasks).
+
+    Safe to repeat: while an export is pending or running, that one is returned and
+    nothing starts. Asking anew replaces the user's earlier exports (their files are
+    deleted after the commit); an export that stopped moving (EXPORT_STALE_AFTER) counts
+    as dead and is replaced too.
+    """
+    from accounts import tasks
+
+    with transaction.atomic():
+        # Serialises two requests of one user; the database constraint is the backstop.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        mine = DataExport.objects.filter(user=user)
+        active = mine.filter(status__in=DataExport.ACTIVE_STATUSES).exclude(_dead_exports())
+        running = active.first()
+        if running is not None:
+            return running
+        _delete_exports(mine)
+        try:
+            with transaction.atomic():
+                export = DataExport.objects.create(user=user)
+        except IntegrityError:
+            return active.get()
+        transaction.on_commit(lambda: tasks.start_data_export(export.pk))
+    return export
+
+
+def data_export_purge(*, now: datetime | None = None) -> int:
+    """Delete expired exports (DATA_EXPORT_RETENTION_DAYS after they were built), failed
+    ones and dead ones, with their files (after the commit); the number deleted."""
+    now = now or timezone.now()
+    expired = Q(status=DataExport.Status.READY, expires_at__lte=now)
+    failed = Q(status=DataExport.Status.FAILED)
+    with transaction.atomic():
+        return _delete_exports(DataExport.objects.filter(expired | failed | _dead_exports()))
+
+
+# --- Deleting an account ------------------------------------------------------------------
+
+# Sent by `user_delete` inside its transaction, before the user row is deleted, with
+# sender=User and `user`. Apps above accounts subscribe (DESIGN.md, Layers): they delete
+# what a database cascade cannot delete correctly (posts, whose files must leave storage)
+# and keep other users' counters exact (followers_count, likes_count ...). Sent with
+# `send`, not `send_robust`: a receiver that fails rolls the whole deletion back.
+user_deleting = Signal()
+
+
+def user_delete(*, user: User) -> None:
+    """Delete an account and everything of it, for good.
+
+    Precondition: the caller confirmed it (the password, on the page and in the API).
+    In one transaction: `user_deleting` lets social, posts and feed delete the user's
+    posts (through posts' delete service), likes, comments, saves and follows while fixing
+    the counters of other users; the user's refresh tokens are blacklisted; then the user
+    row goes, and with it by cascade what is left (notifications sent and received, follow
+    requests, blocks, timeline entries, exports). After the commit the files of the posts,
+    the avatar and the exports are deleted from storage. Access tokens stop working at
+    once (their user no longer exists). Deleting a deleted user does nothing.
+    """
+    with transaction.atomic():
+        locked = User.objects.select_for_update().filter(pk=user.pk).first()
+        if locked is None:
+            return
+        user_deleting.send(sender=User, user=locked)
+        _delete_files_on_commit(stored_keys(locked.avatar or {}))
+        _delete_exports(DataExport.objects.filter(user=locked))
+        user_blacklist_refresh_tokens(user=locked)
+        # Every open socket of the user closes, cookie and JWT ones alike.
+        events.publish(events.user_group(locked.pk), {"type": "session.revoked", "_session": None})
+        locked.delete()

@@ -6,6 +6,7 @@ class SocialConfig(AppConfig):
     name = "social"
 
     def ready(self) -> None:
-        from social import receivers
+        from social import lifecycle, receivers
 
         receivers.connect()
+        lifecycle.connect()

@@ -1,5 +1,6 @@
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
@@ -8,7 +9,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from accounts.models import BIO_MAX_LENGTH, FULL_NAME_MAX_LENGTH, User
+from accounts.models import BIO_MAX_LENGTH, FULL_NAME_MAX_LENGTH, DataExport, User
 from accounts.validators import validate_http_url
 from instaclone.images import rendition_url
 
@@ -153,3 +154,43 @@ def validate_new_password(password: str, user: User) -> None:
         password_validation.validate_password(password, user)
     except DjangoValidationError as error:
         raise serializers.ValidationError({"new_password": error.messages}) from error
+
+
+class DataExportSerializer(serializers.ModelSerializer):
+    """A "download your data" export. `download_url` is set once it is ready (and until
+    it expires); it needs the owner's credentials like every other endpoint."""
+
+    status = serializers.ChoiceField(
+        source="state", choices=["pending", "running", "ready", "failed", "expired"]
+    )
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DataExport
+        fields = [
+            "id",
+            "status",
+            "progress",
+            "created_at",
+            "finished_at",
+            "expires_at",
+            "file_size",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, export: DataExport) -> str | None:
+        if not export.is_downloadable:
+            return None
+        path = reverse("api-me-export-download", args=[export.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class AccountDeleteSerializer(serializers.Serializer):
+    password = serializers.CharField(trim_whitespace=False, max_length=4096)
+
+    def validate_password(self, value: str) -> str:
+        if not self.context["request"].user.check_password(value):
+            raise serializers.ValidationError("That password is not right. Nothing was deleted.")
+        return value

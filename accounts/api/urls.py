@@ -16,4 +16,11 @@ urlpatterns = [
     path("auth/password-change/", views.PasswordChangeView.as_view(), name="api-password-change"),
     path("me/", views.MeView.as_view(), name="api-me"),
     path("me/avatar/", views.MeAvatarView.as_view(), name="api-me-avatar"),
+    path("me/export/", views.MeExportView.as_view(), name="api-me-export"),
+    path(
+        "me/export/<int:export_id>/download/",
+        views.MeExportDownloadView.as_view(),
+        name="api-me-export-download",
+    ),
+    path("me/delete/", views.MeDeleteView.as_view(), name="api-me-delete"),
 ]

@@ -1,9 +1,12 @@
+from django.contrib.auth import logout
 from django.contrib.auth.tokens import default_token_generator
+from django.http import HttpResponseBase
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -14,8 +17,9 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from accounts import services
+from accounts import selectors, services
 from accounts.api import serializers as s
+from accounts.export import export_download_response
 from accounts.models import User
 from instaclone.api import parse, throttle_scope
 
@@ -103,7 +107,7 @@ class PasswordResetConfirmView(APIView):
 
 
 class PasswordChangeView(APIView):
-    throttle_classes = throttle_scope("auth")
+    throttle_classes = throttle_scope("password_change")
 
     @extend_schema(request=s.PasswordChangeSerializer, responses={204: None})
     def post(self, request: Request) -> Response:
@@ -136,4 +140,71 @@ class MeAvatarView(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request: Request) -> Response:
         services.user_delete_avatar(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Download your data, deleting the account ---------------------------------------------
+
+
+class MeExportView(APIView):
+    @extend_schema(
+        request=None,
+        responses={202: s.DataExportSerializer},
+        description="Ask for a ZIP of your data. It is built in the background: poll "
+        "`GET me/export/` for its progress. While one is being built, asking again answers "
+        "that one.",
+    )
+    def post(self, request: Request) -> Response:
+        export = services.data_export_request(user=request.user)
+        body = s.DataExportSerializer(export, context={"request": request}).data
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        responses={
+            200: s.DataExportSerializer,
+            404: OpenApiResponse(description="You never asked for an export."),
+        },
+        description="Your latest export: status, progress, and `download_url` once ready. "
+        "404 if you never asked for one.",
+    )
+    def get(self, request: Request) -> Response:
+        export = selectors.data_export_latest_for(user=request.user)
+        if export is None:
+            raise NotFound("You have not asked for an export yet.")
+        return Response(s.DataExportSerializer(export, context={"request": request}).data)
+
+
+class MeExportDownloadView(APIView):
+    @extend_schema(
+        responses={
+            (200, "application/zip"): OpenApiTypes.BINARY,
+            302: OpenApiResponse(description="From S3: a short-lived signed link."),
+            404: OpenApiResponse(description="Not yours, not ready, or expired."),
+        },
+        description="The ZIP as an attachment (or a redirect to a short-lived link to it). "
+        "Your own exports only: anyone else's is 404.",
+    )
+    def get(self, request: Request, export_id: int) -> HttpResponseBase:
+        export = selectors.data_export_get(user=request.user, export_id=export_id)
+        return export_download_response(export)
+
+
+class MeDeleteView(APIView):
+    # The password check is a password guess like a password change: one limit for both.
+    throttle_classes = throttle_scope("password_change")
+
+    @extend_schema(
+        request=s.AccountDeleteSerializer,
+        responses={
+            204: None,
+            400: OpenApiResponse(description="Wrong password: nothing was deleted."),
+        },
+        description="Delete your account for good, confirmed with your password (400 if "
+        "wrong: nothing is deleted). Your tokens stop working.",
+    )
+    def post(self, request: Request) -> Response:
+        parse(s.AccountDeleteSerializer, request.data, context={"request": request})
+        services.user_delete(user=request.user)
+        # A browser calling with its session cookie is logged out too.
+        logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
