@@ -1,9 +1,8 @@
 """Live updates under load: `python -m bench live [--sizes 100,1000] [--configs ...]`.
 
-Starts real server processes (`python -m instaclone.serve --role all`, one worker each) on
-loopback with a throwaway migrated SQLite database, opens N websockets (`websockets`
-package) subscribed to one post, spread evenly over the processes, then likes the post
-through the HTTP API, always on the first process:
+Starts real server processes (`python -m instaclone.serve`) on loopback with a throwaway
+migrated SQLite database, opens N websockets (`websockets` package) subscribed to one post,
+spread over the socket-holding processes, then likes the post through the HTTP API:
 
 - `4/s`: 8 likes, 250 ms apart; latency = delivery of that count on a socket minus the
   moment the like's HTTP response arrived, over every like and socket;
@@ -15,13 +14,18 @@ through the HTTP API, always on the first process:
   probe read them (lower when the probe itself was kept off the CPU);
   `exact` = every socket ended on the exact final count.
 
-`mem/sock` = the servers' RSS growth (processes and their children) when N idle sockets
-opened, divided by N; below the table, the same for granian running a bare ASGI echo
-application (the server's own floor). `errors` = sockets that failed to open or closed
-early. Configs: `memory` (in-memory layer, 1 process), `redis` (RedisPubSubChannelLayer, 2
-processes), `redis-core` (RedisChannelLayer, 2 processes; for comparison). The clients
-share the machine's 2 cores with the servers: client-side parsing is part of every number.
-Prints a table; asserts nothing. About 2.5 minutes.
+`mem/sock` = the socket servers' RSS growth (processes and their children) when N idle
+sockets opened, divided by N; below the table, the same for granian and daphne running a
+bare ASGI echo application (each server's own floor). `errors` = sockets that failed to
+open or closed early. Configs:
+- `memory`: in-memory layer, one `--role ws` process (daphne) holding the sockets and
+  serving the likes;
+- `redis`: RedisPubSubChannelLayer, the production split: likes to a `--role http` process
+  (granian WSGI), sockets on `--role ws --workers 2` (2 daphne processes on one port);
+- `memory-all` / `redis-all`: the one-port `--role all` (granian) with 1 / 2 processes, likes
+  to the first; `redis-core`: as `redis-all` on RedisChannelLayer. For comparison.
+The clients share the machine's 2 cores with the servers: client-side parsing is part of
+every number. Prints a table; asserts nothing. About 3 minutes.
 """
 
 from __future__ import annotations
@@ -49,10 +53,23 @@ PYTHON = sys.executable
 LIKERS = 108
 STORM = 100
 STEADY = 8
+
+
+@dataclass(frozen=True)
+class Config:
+    role: str  # of the processes holding the sockets
+    processes: int  # of that role (`--role ws`: daphne workers of one server on one port)
+    redis: bool
+    layer: str = "pubsub"
+    http_role: bool = False  # likes go to a separate `--role http` server
+
+
 CONFIGS = {
-    "memory": (1, {}),
-    "redis": (2, {"LIVE_CHANNEL_LAYER": "pubsub"}),
-    "redis-core": (2, {"LIVE_CHANNEL_LAYER": "core"}),
+    "memory": Config("ws", 1, redis=False),
+    "redis": Config("ws", 2, redis=True, http_role=True),
+    "memory-all": Config("all", 1, redis=False),
+    "redis-all": Config("all", 2, redis=True),
+    "redis-core": Config("all", 2, redis=True, layer="core"),
 }
 # A few sockets in a separate process, on plain blocking sockets with SO_TIMESTAMPNS: each
 # frame is stamped with the time the kernel received it (loopback: the moment the server
@@ -196,16 +213,19 @@ def rss_kb(pid: int) -> int:
 
 @dataclass
 class Servers:
-    urls: list[str]
-    processes: list[subprocess.Popen]
+    urls: list[str]  # where sockets open
+    processes: list[subprocess.Popen]  # holding the sockets: their memory is measured
+    like_url: str = ""  # where likes are sent (default: the first of `urls`)
+    others: list[subprocess.Popen] = field(default_factory=list)
 
     def rss_kb(self) -> int:
         return sum(rss_kb(process.pid) for process in self.processes)
 
     def stop(self) -> None:
-        for process in self.processes:
+        every = self.processes + self.others
+        for process in every:
             process.terminate()
-        for process in self.processes:
+        for process in every:
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -231,28 +251,50 @@ def environment(workdir: Path, extra: dict[str, str], redis: bool) -> dict[str, 
     return env
 
 
-def start(count: int, env: dict[str, str], workdir: Path) -> Servers:
+def start_server(
+    role: str, workers: int, env: dict[str, str], log: Path
+) -> tuple[str, subprocess.Popen]:
+    port = free_port()
+    command = [PYTHON, "-m", "instaclone.serve", "--role", role, "--port", str(port)]
+    command += ["--workers", str(workers), "--threads", "8"]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
+    return f"http://127.0.0.1:{port}", process
+
+
+def wait_healthy(url: str, process: subprocess.Popen, servers: Servers, workdir: Path) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        if process.poll() is not None or time.monotonic() > deadline:
+            servers.stop()
+            raise SystemExit(f"server did not start; see {workdir}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2):  # noqa: S310
+                return
+        except OSError:
+            time.sleep(0.1)
+
+
+def start(config: Config, env: dict[str, str], workdir: Path) -> Servers:
     servers = Servers([], [])
-    for number in range(count):
-        port = free_port()
-        log = (workdir / f"server{number}.log").open("wb")
-        command = [PYTHON, "-m", "instaclone.serve", "--role", "all", "--port", str(port)]
-        command += ["--workers", "1", "--threads", "8"]
-        servers.processes.append(
-            subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        )
-        servers.urls.append(f"http://127.0.0.1:{port}")
+    if config.role == "ws":
+        # One server of `processes` daphne workers sharing its port.
+        url, process = start_server("ws", config.processes, env, workdir / "ws.log")
+        servers.urls.append(url)
+        servers.processes.append(process)
+    else:
+        for number in range(config.processes):
+            url, process = start_server("all", 1, env, workdir / f"all{number}.log")
+            servers.urls.append(url)
+            servers.processes.append(process)
+    if config.http_role:
+        servers.like_url, process = start_server("http", 1, env, workdir / "http.log")
+        servers.others.append(process)
     for url, process in zip(servers.urls, servers.processes, strict=True):
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                servers.stop()
-                raise SystemExit(f"server did not start; see {workdir}")
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=2):  # noqa: S310
-                    break
-            except OSError:
-                time.sleep(0.1)
+        wait_healthy(url, process, servers, workdir)
+    for process in servers.others:
+        wait_healthy(servers.like_url, process, servers, workdir)
+    servers.like_url = servers.like_url or servers.urls[0]
     return servers
 
 
@@ -334,7 +376,7 @@ async def scenario(
         latencies = []
         for n in range(STEADY):
             marks = [len(client.arrivals) for client in clients]
-            responded = await like(http, servers.urls[0], post_id, tokens[n])
+            responded = await like(http, servers.like_url, post_id, tokens[n])
             await asyncio.sleep(0.25)
             for client, mark in zip(clients, marks, strict=True):
                 at = first_at_least(client.arrivals, n + 1, mark)
@@ -358,7 +400,7 @@ async def scenario(
         marks = [len(client.arrivals) for client in clients]
         final = STEADY + STORM
         responses = await asyncio.gather(
-            *(like(http, servers.urls[0], post_id, token) for token in tokens[STEADY:final])
+            *(like(http, servers.like_url, post_id, token) for token in tokens[STEADY:final])
         )
         last = max(responses)
         deadline = time.perf_counter() + 10
@@ -426,13 +468,18 @@ def print_table(rows: list[dict]) -> None:
         )
 
 
-def server_floor_kb(workdir: Path, size: int) -> float:
-    """RSS per idle socket of granian's bare ASGI websocket (ECHO_APP), opened as the
+FLOOR_SERVERS = {
+    "granian": ["-m", "granian", "--interface", "asgi", "--workers", "1", "--port"],
+    "daphne": ["-m", "daphne", "--port"],
+}
+
+
+def server_floor_kb(workdir: Path, size: int, server: str) -> float:
+    """RSS per idle socket of a server's bare ASGI websocket (ECHO_APP), opened as the
     scenarios open theirs."""
     (workdir / "bench_echo_app.py").write_text(ECHO_APP)
     port = free_port()
-    command = [PYTHON, "-m", "granian", "--interface", "asgi", "--workers", "1"]
-    command += ["--port", str(port), "--working-dir", str(workdir), "bench_echo_app:app"]
+    command = [PYTHON, *FLOOR_SERVERS[server], str(port), "bench_echo_app:app"]
     log = (workdir / "echo.log").open("wb")
     process = subprocess.Popen(command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
     servers = Servers([f"http://127.0.0.1:{port}"], [process])
@@ -464,7 +511,7 @@ def server_floor_kb(workdir: Path, size: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench live", description=__doc__)
     parser.add_argument("--sizes", default="100,1000")
-    parser.add_argument("--configs", default="memory,redis,redis-core")
+    parser.add_argument("--configs", default="memory,redis,memory-all")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     configs = args.configs.split(",")
@@ -478,10 +525,11 @@ def main() -> None:
         made = subprocess.run([PYTHON, "manage.py", "shell", "-c", script], **run)
         data = json.loads(made.stdout.strip().splitlines()[-1])
         posts = iter(data["posts"])
-        floor = server_floor_kb(workdir, max(sizes))
+        floors = {server: server_floor_kb(workdir, max(sizes), server) for server in FLOOR_SERVERS}
         for label in configs:
-            processes, extra = CONFIGS[label]
-            servers = start(processes, environment(workdir, extra, redis=processes > 1), workdir)
+            config = CONFIGS[label]
+            extra = {"LIVE_CHANNEL_LAYER": config.layer}
+            servers = start(config, environment(workdir, extra, redis=config.redis), workdir)
             try:
                 for size in sizes:
                     rows += asyncio.run(scenario(servers, next(posts), data["tokens"], size, label))
@@ -489,8 +537,10 @@ def main() -> None:
                 servers.stop()
     print_table(rows)
     print(
-        f"\nServer floor: granian's bare ASGI websocket (no Django, no Channels) costs"
-        f" {floor:.1f} KB per idle socket at {max(sizes)} sockets; mem/sock above it is ours."
+        f"\nServer floor: a bare ASGI websocket (no Django, no Channels) costs"
+        f" {floors['daphne']:.1f} KB per idle socket under daphne (`--role ws`) and"
+        f" {floors['granian']:.1f} KB under granian (`--role all`) at {max(sizes)} sockets;"
+        " mem/sock above it is ours."
     )
     print(
         "\nTargets: p99 <= 100 ms at 1,000 sockets on one process, <= 150 ms on Redis with 2"

@@ -124,6 +124,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.user_group: str | None = None
         self.outbox: deque[list] = deque()  # [post id of a post.counts or None, text]
         self.unsent_counts: dict[int, list] = {}
+        self.counts_sent_at: dict[int, float] = {}  # post id: loop time of its last counts
         self.writer: asyncio.Task | None = None
         self.checking: asyncio.Task | None = None
         self.held: list[tuple[dict, str]] = []
@@ -269,6 +270,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         for post_id in ids:
             if post_id in self.posts:
                 self.posts.discard(post_id)
+                self.counts_sent_at.pop(post_id, None)
                 await self.hub.leave(events.post_group(post_id), self)
 
     # --- Events from the hub ---------------------------------------------------------------
@@ -298,30 +300,66 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.push(text, post_id if kind == "post.counts" else None)
 
     def push(self, text: str, counts_of: int | None = None) -> None:
-        # Counts not yet written to a slow socket are replaced by newer ones, not queued
-        # behind them: the socket never gets two of a post back to back from a backlog.
-        unsent = self.unsent_counts.get(counts_of) if counts_of is not None else None
-        if unsent is not None:
-            unsent[1] = text
+        if counts_of is not None:
+            self.push_counts(counts_of, text)
+        else:
+            self.enqueue([None, text])
+
+    def push_counts(self, post_id: int, text: str) -> None:
+        """Queue a `post.counts`, at most one per post per interval on this socket.
+
+        The hub already coalesces per process, but its fan-out reaches sockets unevenly (a
+        busy loop writes the first window's counts late and the next one on time), so the
+        spacing is also kept here, where the frames are written. Counts waiting for their
+        turn, or not yet written to a slow socket, are replaced by newer ones rather than
+        queued behind them: the last one written is always the newest."""
+        waiting = self.unsent_counts.get(post_id)
+        if waiting is not None:
+            waiting[1] = text
+            return
+        entry = [post_id, text]
+        self.unsent_counts[post_id] = entry
+        self.release_counts(entry)
+
+    def release_counts(self, entry: list) -> None:
+        if self.unsent_counts.get(entry[0]) is not entry:
+            return
+        if self.closed or entry[0] not in self.posts:
+            # Unsubscribed, or no longer visible after a re-check, while it waited.
+            del self.unsent_counts[entry[0]]
+            return
+        loop = asyncio.get_running_loop()
+        wait = self.counts_sent_at.get(entry[0], -1e9) + self.hub.counts_interval - loop.time()
+        if wait > 0:
+            loop.call_later(wait, self.release_counts, entry)
+        else:
+            self.enqueue(entry)
+
+    def enqueue(self, entry: list) -> None:
+        if self.closed:
             return
         if len(self.outbox) >= MAX_OUTBOX:
             self.outbox.clear()
             self.start_close(CLOSE_POLICY)
             return
-        entry = [counts_of, text]
-        if counts_of is not None:
-            self.unsent_counts[counts_of] = entry
         self.outbox.append(entry)
         if self.writer is None:
             self.writer = asyncio.get_running_loop().create_task(self.write())
 
     async def write(self) -> None:
+        loop = asyncio.get_running_loop()
         try:
             while self.outbox and not self.closed:
                 counts_of, text = entry = self.outbox.popleft()
-                if counts_of is not None and self.unsent_counts.get(counts_of) is entry:
-                    del self.unsent_counts[counts_of]
+                if counts_of is not None:
+                    if self.unsent_counts.get(counts_of) is entry:
+                        del self.unsent_counts[counts_of]
+                    # Stamped before the write too: counts pushed while it is in flight
+                    # wait their interval instead of following it at once.
+                    self.counts_sent_at[counts_of] = loop.time()
                 await self.send(text_data=text)
+                if counts_of is not None:
+                    self.counts_sent_at[counts_of] = loop.time()
         except Exception:
             logger.debug("Live updates: a socket went away while sending", exc_info=True)
         finally:

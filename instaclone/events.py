@@ -198,6 +198,8 @@ class Hub:
         self.reader: asyncio.Task | None = None
         self.windows: dict[str, _CountsWindow] = {}
         self.lock = asyncio.Lock()
+        # Read once: settings lookups are not free when every socket of a fan-out asks.
+        self.counts_interval = counts_interval()
 
     async def _ensure_channel(self) -> str:
         if self.channel is None:
@@ -265,7 +267,7 @@ class Hub:
             window.pending = event
             return
         loop = asyncio.get_running_loop()
-        wait = window.last_sent + counts_interval() - loop.time()
+        wait = window.last_sent + self.counts_interval - loop.time()
         if wait <= 0:
             window.last_sent = loop.time()
             self._fan_out(group, event)

@@ -8,11 +8,14 @@ interface, serves 0.5-0.9 of it and /ws/ as well. So there are two setups:
 - `--role all` (the default): HTTP and /ws/ on one port. HTTP goes to Django's WSGI handler
   on a bounded thread pool, websockets to Channels. For `make serve` and one-port hosts.
 - Behind the reverse proxy: `--role http` (granian WSGI, no websockets, the fastest HTTP)
-  for everything, and `--role ws` (the same application as `all`) for /ws/.
+  for everything, and `--role ws` for /ws/: daphne workers sharing one listening socket.
+  An idle socket costs about 36 KB there (`python -m bench live`) against about 150 KB under
+  granian, whose bare websocket already costs that much: for thousands of open sockets the
+  memory, not the CPU, is what runs out. Daphne answers HTTP too, slowly: send it /ws/ only.
 
-Without REDIS_URL the channel layer lives in one process's memory: `all` then runs a single
-worker, so an event published while serving a request reaches every socket, and the split
-roles refuse to start.
+Without REDIS_URL the channel layer lives in one process's memory: every role then runs a
+single worker, so an event published while serving a request reaches every socket, and
+`--role http` refuses to start (its writes could reach no socket).
 
 HOST, PORT, WEB_CONCURRENCY (worker processes) and WEB_THREADS (request threads per worker:
 keep it at most DB_POOL_MAX_SIZE) are the defaults. The server replaces this process (exec),
@@ -23,9 +26,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import shlex
+import signal
+import socket
+import subprocess
 import sys
+import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
@@ -257,9 +265,12 @@ def application() -> ASGIApp:
     from instaclone.wsgi import application as wsgi_application
 
     threads = int(os.environ.get("WEB_THREADS") or DEFAULT_THREADS)
-    return HybridApplication(
+    hybrid = HybridApplication(
         wsgi_application, asgi_application, threads, settings.MAX_REQUEST_BYTES
     )
+    # Startup objects out of the collector's sight (see instaclone/ws_asgi.py).
+    gc.freeze()
+    return hybrid
 
 
 def server_command(role: str, host: str, port: int, workers: int, threads: int) -> list[str]:
@@ -305,17 +316,77 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def daphne_command(listener_fd: int) -> list[str]:
+    """One websocket worker on an inherited listening socket. No lifetime cap on sockets
+    (daphne's default closes them after a day); keepalive pings find dead peers."""
+    return [
+        *(sys.executable, "-m", "daphne", "--fd", str(listener_fd)),
+        *("--websocket_timeout", "-1", "--ping-interval", "20", "--ping-timeout", "30"),
+        *("--application-close-timeout", "10", "--verbosity", "0"),
+        "instaclone.ws_asgi:application",
+    ]
+
+
+def run_ws_workers(host: str, port: int, workers: int) -> int:
+    """`--role ws`: `workers` daphne processes accepting on one socket, restarted if one
+    dies; SIGTERM or SIGINT stops them all (each closes its sockets) and returns 0."""
+    listener = socket.create_server((host, port), backlog=2048)
+    # Accepted sockets inherit it: without it, Nagle's algorithm holds a small frame until
+    # the client acknowledges the previous one (delayed ACKs: up to 200 ms), and two
+    # post.counts meant to be 100 ms apart leave together.
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    listener.set_inheritable(True)
+    command = daphne_command(listener.fileno())
+    stopping = False
+
+    def spawn() -> subprocess.Popen:
+        # Our own fixed command line (sys.executable, daphne, the inherited socket).
+        return subprocess.Popen(command, cwd=PROJECT_DIR, pass_fds=(listener.fileno(),))  # noqa: S603
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    children = [spawn() for _ in range(workers)]
+    while not stopping:
+        time.sleep(0.2)
+        for index, child in enumerate(children):
+            if child.poll() is not None and not stopping:
+                print(f"serve: ws worker {child.pid} exited ({child.returncode}); restarting")
+                time.sleep(1)
+                children[index] = spawn()
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    deadline = time.monotonic() + KILL_TIMEOUT_SECONDS
+    for child in children:
+        try:
+            child.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.workers < 1 or args.threads < 1:
         sys.exit("serve: --workers and --threads must be at least 1")
     shared_layer = bool(os.environ.get("REDIS_URL"))
-    if args.role != "all" and not shared_layer:
-        sys.exit(f"serve: --role {args.role} needs REDIS_URL: events must cross processes")
+    if args.role == "http" and not shared_layer:
+        sys.exit("serve: --role http needs REDIS_URL: its events must reach other processes")
     workers = args.workers if shared_layer else 1
     if workers != args.workers:
         print(f"serve: no REDIS_URL, so 1 worker instead of {args.workers}", flush=True)
     os.environ["WEB_THREADS"] = str(args.threads)
+    if args.role == "ws":
+        print(
+            f"serve: role ws on http://{args.host}:{args.port}, {workers} daphne worker(s)",
+            flush=True,
+        )
+        sys.exit(run_ws_workers(args.host, args.port, workers))
     command = server_command(args.role, args.host, args.port, workers, args.threads)
     print(
         f"serve: role {args.role} on http://{args.host}:{args.port}, {workers} worker(s) x "

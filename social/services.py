@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Value
+from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Greatest
 from django.dispatch import Signal
 from django.http import Http404
@@ -22,7 +22,12 @@ from django.http import Http404
 from accounts.models import User
 from instaclone import events
 from social.models import Block, Follow, FollowRequest, Notification
-from social.selectors import NO_SUCH_USER, block_between, blocked_either_way
+from social.selectors import (
+    NO_SUCH_USER,
+    block_between,
+    blocked_either_way,
+    notification_unread_count,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -97,9 +102,11 @@ def _request_remove(*, requester_id: int, target_id: int) -> bool:
         requester_id=requester_id, target_id=target_id
     ).delete()
     if deleted:
-        Notification.objects.filter(
-            recipient_id=target_id, actor_id=requester_id, kind=Notification.Kind.FOLLOW_REQUEST
-        ).delete()
+        _notifications_delete(
+            Notification.objects.filter(
+                recipient_id=target_id, actor_id=requester_id, kind=Notification.Kind.FOLLOW_REQUEST
+            )
+        )
     return bool(deleted)
 
 
@@ -290,12 +297,31 @@ def notification_create(
 
 def notification_delete_for_post(*, post_id: int) -> None:
     """Delete the notifications about a post (called when it is deleted)."""
-    Notification.objects.filter(post_id=post_id).delete()
+    _notifications_delete(Notification.objects.filter(post_id=post_id))
 
 
 def notification_delete_for_comment(*, comment_id: int) -> None:
     """Delete the notifications about a comment (called when it is deleted)."""
-    Notification.objects.filter(comment_id=comment_id).delete()
+    _notifications_delete(Notification.objects.filter(comment_id=comment_id))
+
+
+def _notifications_delete(notifications: QuerySet[Notification]) -> None:
+    """Delete `notifications`; recipients who had unread ones among them get their new
+    unread count live, so an open page's badge goes down too."""
+    recipients = set(notifications.filter(read=False).values_list("recipient_id", flat=True))
+    notifications.delete()
+    _unread_count_changed(*recipients)
+
+
+def _unread_count_changed(*recipient_ids: int) -> None:
+    for recipient_id in recipient_ids:
+        events.publish(
+            events.user_group(recipient_id),
+            lambda recipient_id=recipient_id: {
+                "type": "notifications.unread",
+                "unread_count": notification_unread_count(user=User(pk=recipient_id)),
+            },
+        )
 
 
 def _validate_ids(ids: Sequence[object]) -> list[int]:
@@ -320,4 +346,8 @@ def notification_mark_read(*, user: User, ids: Sequence[int] | None = None) -> i
         unread = unread.filter(
             Q(pk__in=ids) | Q(kind=Notification.Kind.LIKE, post_id__in=grouped_posts)
         )
-    return unread.update(read=True)
+    marked = unread.update(read=True)
+    if marked:
+        # The user's other open pages lower their badge too.
+        _unread_count_changed(user.pk)
+    return marked

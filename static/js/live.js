@@ -70,7 +70,51 @@
     text.appendChild(document.createTextNode(" "));
     text.appendChild(body);
     item.appendChild(text);
+    addCommentActions(list, item, comment);
     list.appendChild(item);
+    if (window.htmx) window.htmx.process(item);
+  }
+
+  // The same actions as the server's rendering (posts/_comment.html): Delete for the
+  // comment's author and the post's author, Report for anyone else logged in. The list
+  // carries the viewer, the post's author and the comments URL (data-viewer, ...).
+  function addCommentActions(list, item, comment) {
+    var viewer = list.getAttribute("data-viewer");
+    var base = list.getAttribute("data-comments-url");
+    if (!viewer || !base) return;
+    var url = base + comment.id + "/";
+    var mine = viewer === comment.author.username;
+    if (mine || viewer === list.getAttribute("data-post-author")) {
+      var form = document.createElement("form");
+      form.method = "post";
+      form.action = url + "delete/";
+      form.setAttribute("hx-post", url + "delete/");
+      form.setAttribute("hx-target", "#comment-" + comment.id);
+      form.setAttribute("hx-swap", "outerHTML");
+      form.setAttribute("hx-confirm", "Delete this comment?");
+      var token = document.querySelector('meta[name="csrf-token"]');
+      var csrf = document.createElement("input");
+      csrf.type = "hidden";
+      csrf.name = "csrfmiddlewaretoken";
+      csrf.value = token ? token.content : "";
+      var button = document.createElement("button");
+      button.type = "submit";
+      button.className = "text-xs text-gray-400 hover:text-red-600";
+      button.setAttribute("aria-label", "Delete comment");
+      button.textContent = "Delete";
+      form.appendChild(csrf);
+      form.appendChild(button);
+      item.appendChild(form);
+    }
+    if (!mine) {
+      var report = document.createElement("a");
+      report.href = url + "report/";
+      report.className = "text-xs text-gray-400 hover:text-red-600";
+      report.setAttribute("aria-label", "Report comment");
+      report.setAttribute("data-testid", "report-comment-link");
+      report.textContent = "Report";
+      item.appendChild(report);
+    }
   }
 
   // A comment posted from this page may arrive live before htmx appends the server's own
@@ -86,6 +130,7 @@
     if (item) item.remove();
   }
 
+  // `notification` (a new one) and `notifications.unread` both carry the new unread count.
   function onNotification(event) {
     document.querySelectorAll("[data-live-badge]").forEach(function (link) {
       var badge = link.querySelector("[data-unread-count]");
@@ -111,6 +156,8 @@
     "comment.created": onCommentCreated,
     "comment.deleted": onCommentDeleted,
     notification: onNotification,
+    // Unread notifications deleted (their post or comment went) or read on another page.
+    "notifications.unread": onNotification,
   };
 
   function connect() {

@@ -1,4 +1,5 @@
-"""Live updates in two real browsers: bob watches his post while alice likes and comments."""
+"""Live updates in two real browsers: bob watches his post while alice likes and comments,
+then bob deletes her comment from its live copy and alice sees it go."""
 
 from collections.abc import Callable
 from typing import Any
@@ -38,4 +39,17 @@ def test_bob_sees_alices_like_and_comment_without_reloading(
     expect(comments).to_have_text("1")
     expect(bob_page.get_by_test_id("comments")).to_contain_text("Gorgeous light!")
     expect(bob_page.get_by_test_id("comments")).to_contain_text("alice")
+    assert bob_page.evaluate("window.notReloaded") is True
+
+    # The live copy has the post author's Delete button, which works like the server's.
+    badge = bob_page.locator("[data-live-badge] [data-unread-count]").first
+    expect(badge).to_have_text("2")  # alice's like and comment
+    bob_page.once("dialog", lambda dialog: dialog.accept())
+    bob_page.get_by_test_id("comments").get_by_role("button", name="Delete comment").click()
+    expect(bob_page.get_by_test_id("comments")).not_to_contain_text("Gorgeous light!")
+    # The comment's notification went with it: the badge goes down without a reload.
+    expect(badge).to_have_text("1")
+    alice_comments = alice_page.get_by_test_id("comments")
+    expect(alice_comments).not_to_contain_text("Gorgeous light!")
+    expect(alice_page.locator(f'[data-comments-count="{post.pk}"]')).to_have_text("0")
     assert bob_page.evaluate("window.notReloaded") is True

@@ -1,4 +1,6 @@
-"""`python -m instaclone.serve` as production starts it: one port for HTTP and /ws/."""
+"""`python -m instaclone.serve` as production starts it: `--role all` (one port for HTTP and
+/ws/, granian) and `--role ws` (the websocket side of a split, daphne workers); both answer
+HTTP and websockets on their port and stop cleanly on SIGTERM."""
 
 import base64
 import contextlib
@@ -80,10 +82,11 @@ class Served(NamedTuple):
     port: int
     process: subprocess.Popen
     log: Path
+    role: str
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
+@pytest.fixture(params=["all", "ws"])
+def served(request, tmp_path: Path) -> Iterator[Served]:
     """The entry point on a free loopback port, in production settings (DEBUG=0), with its
     own migrated SQLite database and the in-memory channel layer."""
     dropped = {"DATABASE_URL", "REDIS_URL", "WEB_CONCURRENCY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
@@ -111,6 +114,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
     command = [sys.executable, "-m", "instaclone.serve", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--role", request.param]
     with log.open("wb") as log_file:
         # A session of its own: if the test fails, its worker processes go with it.
         process = subprocess.Popen(
@@ -123,7 +127,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
         )
     try:
         wait_for_ping(url, process, log)
-        yield Served(url, port, process, log)
+        yield Served(url, port, process, log, request.param)
     finally:
         stop_group(process)
 
@@ -150,7 +154,7 @@ def websocket_handshake(served: Served, key: str) -> bytes:
     ).encode()
 
 
-def test_one_port_serves_http_and_websockets_and_stops_on_sigterm(served: Served) -> None:
+def test_server_serves_http_and_websockets_and_stops_on_sigterm(served: Served) -> None:
     status, content_type, body = get(f"{served.url}/ping")
     assert (status, content_type, json.loads(body)) == (200, "application/json", {"pong": True})
 
@@ -171,4 +175,4 @@ def test_one_port_serves_http_and_websockets_and_stops_on_sigterm(served: Served
 
     served.process.send_signal(signal.SIGTERM)
     assert served.process.wait(timeout=20) == 0, served.log.read_text(errors="replace")
-    assert f"serve: role all on {served.url}" in served.log.read_text()
+    assert f"serve: role {served.role} on {served.url}" in served.log.read_text()

@@ -264,6 +264,30 @@ async def test_notifications_reach_the_recipient_only_with_the_unread_count() ->
         await ws.disconnect()
 
 
+async def test_the_unread_count_goes_down_live_when_notifications_go_or_are_read() -> None:
+    alice, bob = await make_user("alice"), await make_user("bob")
+    post = await make_post(alice)
+    alice_ws, bob_ws = await connect(alice), await connect(bob)
+    await db(post_services.like_create)(user=bob, post=post)
+    comment = await db(post_services.comment_create)(author=bob, post=post, text="hello")
+    assert (await next_event(alice_ws, "notification"))["unread_count"] == 1
+    assert (await next_event(alice_ws, "notification"))["unread_count"] == 2
+
+    # Bob deletes his comment: its notification goes, and alice's badge with it.
+    await db(post_services.comment_delete)(actor=bob, comment=comment)
+    assert await next_event(alice_ws, "notifications.unread") == {
+        "type": "notifications.unread",
+        "unread_count": 1,
+    }
+    # Read on another page (the API here): every open page of alice's hears it.
+    api = await db(bearer_client)(alice)
+    assert (await db(api.post)("/api/v1/notifications/read/", {}, format="json")).status_code == 204
+    assert (await next_event(alice_ws, "notifications.unread"))["unread_count"] == 0
+    await nothing_more(bob_ws)
+    for ws in (alice_ws, bob_ws):
+        await ws.disconnect()
+
+
 async def test_a_storm_is_coalesced_and_ends_on_the_exact_count() -> None:
     alice = await make_user("alice")
     post = await make_post(alice)

@@ -1,6 +1,8 @@
-"""Two real server processes on one Redis: a like served by one reaches a socket held by the
-other. Needs Redis at REDIS_URL, else redis://127.0.0.1:6379/0 (CI always runs one); it
-fails, never skips, when there is none.
+"""Real server processes on one Redis: a like served by one reaches sockets held by another,
+in both deployments of `python -m instaclone.serve`: two one-port `--role all` servers, and
+the split behind a proxy (`--role http` for the like, `--role ws --workers 2` for sockets).
+Needs Redis at REDIS_URL, else redis://127.0.0.1:6379/0 (CI always runs one); it fails,
+never skips, when there is none.
 
 The servers get their own SQLite database (a temporary file, migrated here) so the test
 runs the same on every database pass: the test database of pytest-django may be in memory.
@@ -24,6 +26,7 @@ import websockets
 from django.conf import settings
 
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+SOCKETS = 6
 SETUP = """
 from accounts.models import User
 from posts.services import post_create
@@ -66,8 +69,14 @@ def wait_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"server did not answer /healthz:\n{log.read_text(errors='replace')}")
 
 
-@pytest.fixture
-def two_servers(tmp_path: Path) -> Iterator[tuple[list[str], int, str]]:
+LAYOUTS = {
+    "one-port": [("all", 1), ("all", 1)],
+    "split": [("http", 1), ("ws", 2)],
+}
+
+
+@pytest.fixture(params=list(LAYOUTS))
+def two_servers(request, tmp_path: Path) -> Iterator[tuple[list[str], int, str]]:
     env = {
         name: value
         for name, value in os.environ.items()
@@ -89,14 +98,14 @@ def two_servers(tmp_path: Path) -> Iterator[tuple[list[str], int, str]]:
     post_id, token = made.stdout.split()[-2:]
     servers, urls = [], []
     try:
-        for number in range(2):
+        for number, (role, workers) in enumerate(LAYOUTS[request.param]):
             port = free_port()
             log = tmp_path / f"server{number}.log"
             with log.open("wb") as out:
                 server = subprocess.Popen(
                     [
-                        *(sys.executable, "-m", "instaclone.serve", "--role", "all"),
-                        *("--port", str(port), "--workers", "1", "--threads", "2"),
+                        *(sys.executable, "-m", "instaclone.serve", "--role", role),
+                        *("--port", str(port), "--workers", str(workers), "--threads", "2"),
                     ],
                     cwd=settings.BASE_DIR,
                     env=env,
@@ -117,28 +126,34 @@ def two_servers(tmp_path: Path) -> Iterator[tuple[list[str], int, str]]:
                 server.kill()
 
 
-def test_a_like_on_one_process_reaches_a_socket_on_the_other(two_servers) -> None:
+def test_a_like_on_one_process_reaches_sockets_on_the_other(two_servers) -> None:
     (first, second), post_id, token = two_servers
 
-    async def scenario() -> dict:
-        ws_url = second.replace("http", "ws", 1) + "/ws/"
+    async def watch(ws_url: str, subscribed: asyncio.Event, ready: list) -> dict:
         async with websockets.connect(ws_url) as ws:
             await ws.send(json.dumps({"type": "subscribe", "posts": [post_id]}))
             assert json.loads(await ws.recv()) == {"type": "subscribed", "posts": [post_id]}
             assert json.loads(await ws.recv())["likes_count"] == 0
-            # The hub of the second process has joined the group on Redis by now.
-            request = urllib.request.Request(  # noqa: S310
-                f"{first}/api/v1/posts/{post_id}/like/",
-                method="POST",
-                headers={"Authorization": f"Bearer {token}"},
-            )
-            response = await asyncio.to_thread(urllib.request.urlopen, request, timeout=10)
-            assert response.status in (200, 201)
-            return json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
+            ready.append(ws)
+            if len(ready) == SOCKETS:
+                subscribed.set()
+            return json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
 
-    assert asyncio.run(scenario()) == {
-        "type": "post.counts",
-        "post": post_id,
-        "likes_count": 1,
-        "comments_count": 0,
-    }
+    async def scenario() -> list[dict]:
+        ws_url = second.replace("http", "ws", 1) + "/ws/"
+        subscribed, ready = asyncio.Event(), []
+        # Several sockets, so that with two ws workers on one port both hold some.
+        watchers = [asyncio.create_task(watch(ws_url, subscribed, ready)) for _ in range(SOCKETS)]
+        await asyncio.wait_for(subscribed.wait(), timeout=10)
+        # Every hub holding a socket has joined the post's group on Redis by now.
+        request = urllib.request.Request(  # noqa: S310
+            f"{first}/api/v1/posts/{post_id}/like/",
+            method="POST",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        response = await asyncio.to_thread(urllib.request.urlopen, request, timeout=10)
+        assert response.status in (200, 201)
+        return await asyncio.gather(*watchers)
+
+    counts = {"type": "post.counts", "post": post_id, "likes_count": 1, "comments_count": 0}
+    assert asyncio.run(scenario()) == [counts] * SOCKETS
