@@ -1,6 +1,7 @@
 """Every write to accounts: sign-up, profile edits, avatar, passwords, data exports and
 account deletion."""
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -16,7 +17,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import DataExport, User
-from instaclone import events
+from instaclone import events, ratelimit
 from instaclone.images import (
     AVATAR_RENDITIONS,
     delete_stored_files,
@@ -26,6 +27,8 @@ from instaclone.images import (
 )
 
 PROFILE_FIELDS = ("full_name", "bio", "website", "is_private")
+
+logger = logging.getLogger(__name__)
 
 
 def _raise_if_taken(*, username: str, email: str) -> None:
@@ -134,7 +137,14 @@ def user_blacklist_refresh_tokens(*, user: User) -> None:
 
 def password_reset_send(*, email: str, request: HttpRequest) -> None:
     """Email a reset link if an active account has this address; silent otherwise, so the
-    answer never reveals whether an account exists."""
+    answer never reveals whether an account exists. At most `password_reset_email` links
+    per address and window, whoever asks: the per-client limit alone would let many
+    clients flood one inbox. Past it, nothing is sent, silently too."""
+    try:
+        ratelimit.hit("password_reset_email", ratelimit.name_subject(email))
+    except ratelimit.RateLimited:
+        logger.info("Password reset not sent: too many asked for this address")
+        return
     form = PasswordResetForm({"email": email})
     if form.is_valid():
         form.save(

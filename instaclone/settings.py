@@ -297,6 +297,8 @@ RATE_LIMIT_RATES = {
     "auth": env_str("RATE_LIMIT_AUTH", "20/min"),
     "register": env_str("RATE_LIMIT_REGISTER", "10/hour"),
     "password_reset": env_str("RATE_LIMIT_PASSWORD_RESET", "5/hour"),
+    # Reset emails per email address, whoever asks (more are dropped silently).
+    "password_reset_email": env_str("RATE_LIMIT_PASSWORD_RESET_EMAIL", "3/hour"),
     "password_change": env_str("RATE_LIMIT_PASSWORD_CHANGE", "10/hour"),
     "post_create": env_str("RATE_LIMIT_POST_CREATE", "60/hour"),
     "comment_create": env_str("RATE_LIMIT_COMMENT_CREATE", "300/hour"),

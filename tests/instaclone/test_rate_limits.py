@@ -224,6 +224,18 @@ def test_password_reset_limit_is_per_address_across_api_and_page(
     assert other_address.status_code == 202
 
 
+def test_reset_emails_to_one_address_are_capped_whoever_asks(
+    alice: User, limits: Callable[..., None], mailoutbox: list
+) -> None:
+    limits(password_reset_email="2/hour")
+    email = {"email": "ALICE@example.com"}
+    for number in range(4):
+        client = APIClient(REMOTE_ADDR=f"192.0.2.{number + 10}")
+        # The same answer every time: nothing tells the asker the cap was reached.
+        assert client.post("/api/v1/auth/password-reset/", email).status_code == 202
+    assert [message.to for message in mailoutbox] == [["alice@example.com"]] * 2
+
+
 def test_registration_limit_is_per_address_across_api_and_page(
     db: None, limits: Callable[..., None]
 ) -> None:
