@@ -10,9 +10,11 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
+from django.http import HttpResponse
 from django.test import Client
 from django.utils import timezone
 from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
+from rest_framework.response import Response
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -24,6 +26,9 @@ from tests.helpers import assert_constant_queries
 pytestmark = pytest.mark.django_db
 
 QUEUE = "/admin/posts/report/"
+POSTS = "/admin/posts/post/"
+ACCOUNTS = "/admin/accounts/user/"
+AUDIT_LOG = "/admin/posts/moderationaction/"
 
 
 @pytest.fixture(autouse=True)
@@ -45,6 +50,27 @@ def admin_login(username: str) -> Client:
     )
     assert response.status_code == 302, response.content.decode()[:500]
     return client
+
+
+def superuser_login() -> Client:
+    UserFactory(username="root", is_staff=True, is_superuser=True)
+    return admin_login("root")
+
+
+def logged_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def page_login(client: Client, username: str) -> HttpResponse:
+    return client.post("/accounts/login/", {"username": username, "password": DEFAULT_PASSWORD})
+
+
+def token_login(username: str) -> Response:
+    return APIClient().post(
+        "/api/v1/auth/token/", {"username": username, "password": DEFAULT_PASSWORD}
+    )
 
 
 @pytest.fixture
@@ -196,8 +222,7 @@ def test_hiding_a_reported_post_hides_it_from_everyone_but_author_and_staff(
     post = followed_post
     first = report(bob, "post", post.pk, "Spam")
     second = report(charlie, "post", post.pk, "Scam")
-    bob_client = Client()
-    bob_client.force_login(bob)
+    bob_client = logged_in(bob)
     assert post.pk in feed_ids(bob)
     assert f"/p/{post.pk}/" in bob_client.get("/alice/").content.decode()
 
@@ -216,7 +241,7 @@ def test_hiding_a_reported_post_hides_it_from_everyone_but_author_and_staff(
     assert post.pk not in [p["id"] for p in bob_api.get("/api/v1/explore/").json()["results"]]
     assert bob_api.post(f"/api/v1/posts/{post.pk}/like/").status_code == 404
     # Its author and staff still see it, marked as hidden.
-    own = alice_client_for(alice).get(f"/p/{post.pk}/")
+    own = logged_in(alice).get(f"/p/{post.pk}/")
     assert own.status_code == 200
     assert 'data-testid="hidden-notice"' in own.content.decode()
     assert mod_client.get(f"/p/{post.pk}/").status_code == 200
@@ -229,22 +254,16 @@ def test_hiding_a_reported_post_hides_it_from_everyone_but_author_and_staff(
     assert (row.target_user, row.reports_resolved) == (alice, 2)
 
 
-def alice_client_for(alice: User) -> Client:
-    client = Client()
-    client.force_login(alice)
-    return client
-
-
 def test_posts_are_hidden_and_shown_again_from_the_post_admin(
     mod_client: Client, moderator: User, followed_post: Post, bob: User
 ) -> None:
-    hidden = run_action(mod_client, "/admin/posts/post/", "hide_posts", followed_post)
+    hidden = run_action(mod_client, POSTS, "hide_posts", followed_post)
     assert hidden.status_code == 302
     assert followed_post.pk not in feed_ids(bob)
-    listed = mod_client.get("/admin/posts/post/", {"hidden_at__isnull": "False"})
+    listed = mod_client.get(POSTS, {"hidden_at__isnull": "False"})
     assert [row.pk for row in listed.context["cl"].result_list] == [followed_post.pk]
 
-    shown = run_action(mod_client, "/admin/posts/post/", "unhide_posts", followed_post)
+    shown = run_action(mod_client, POSTS, "unhide_posts", followed_post)
 
     assert shown.status_code == 302
     assert followed_post.pk in feed_ids(bob)
@@ -258,10 +277,10 @@ def test_posts_are_hidden_and_shown_again_from_the_post_admin(
 def test_hiding_twice_changes_and_logs_nothing_more(
     mod_client: Client, followed_post: Post
 ) -> None:
-    run_action(mod_client, "/admin/posts/post/", "hide_posts", followed_post)
+    run_action(mod_client, POSTS, "hide_posts", followed_post)
     hidden_at = Post.objects.get(pk=followed_post.pk).hidden_at
 
-    run_action(mod_client, "/admin/posts/post/", "hide_posts", followed_post)
+    run_action(mod_client, POSTS, "hide_posts", followed_post)
 
     assert Post.objects.get(pk=followed_post.pk).hidden_at == hidden_at
     assert ModerationAction.objects.count() == 1
@@ -306,16 +325,13 @@ def test_suspending_an_account_locks_it_out_and_its_content_disappears(
 ) -> None:
     charlie_post = PostFactory(author=charlie, caption="Charlie's spam")
     comment = CommentFactory(post=followed_post, author=charlie, text="Visit my spam site")
-    tokens = APIClient().post(
-        "/api/v1/auth/token/", {"username": "charlie", "password": DEFAULT_PASSWORD}
-    )
+    tokens = token_login("charlie")
     assert tokens.status_code == 200
     access, refresh = tokens.json()["access"], tokens.json()["refresh"]
     charlie_browser = Client()
-    charlie_browser.post("/accounts/login/", {"username": "charlie", "password": DEFAULT_PASSWORD})
+    page_login(charlie_browser, "charlie")
     assert charlie_browser.get("/").status_code == 200
-    bob_client = Client()
-    bob_client.force_login(bob)
+    bob_client = logged_in(bob)
     assert "Visit my spam site" in bob_client.get("/").content.decode()
     # Reported twice: the comment (by bob) and the account (by alice).
     on_comment = report(bob, "comment", comment.pk)
@@ -332,16 +348,8 @@ def test_suspending_an_account_locks_it_out_and_its_content_disappears(
     charlie_api.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
     assert charlie_api.get("/api/v1/me/").status_code == 401
     assert APIClient().post("/api/v1/auth/token/refresh/", {"refresh": refresh}).status_code == 401
-    assert (
-        APIClient()
-        .post("/api/v1/auth/token/", {"username": "charlie", "password": DEFAULT_PASSWORD})
-        .status_code
-        == 401
-    )
-    page_login = Client().post(
-        "/accounts/login/", {"username": "charlie", "password": DEFAULT_PASSWORD}
-    )
-    assert page_login.status_code == 400
+    assert token_login("charlie").status_code == 401
+    assert page_login(Client(), "charlie").status_code == 400
     assert charlie_browser.get("/").status_code == 302
     # Their content is gone for everyone else.
     bob_api = bearer_client(bob)
@@ -366,15 +374,11 @@ def test_an_unsuspended_account_logs_in_again_but_old_sessions_stay_ended(
     mod_client: Client, moderator: User, charlie: User
 ) -> None:
     old_browser = Client()
-    old_browser.post("/accounts/login/", {"username": "charlie", "password": DEFAULT_PASSWORD})
-    old_refresh = (
-        APIClient()
-        .post("/api/v1/auth/token/", {"username": "charlie", "password": DEFAULT_PASSWORD})
-        .json()["refresh"]
-    )
-    run_action(mod_client, "/admin/accounts/user/", "suspend_accounts", charlie)
+    page_login(old_browser, "charlie")
+    old_refresh = token_login("charlie").json()["refresh"]
+    run_action(mod_client, ACCOUNTS, "suspend_accounts", charlie)
 
-    response = run_action(mod_client, "/admin/accounts/user/", "unsuspend_accounts", charlie)
+    response = run_action(mod_client, ACCOUNTS, "unsuspend_accounts", charlie)
 
     assert response.status_code == 302
     charlie.refresh_from_db()
@@ -383,10 +387,7 @@ def test_an_unsuspended_account_logs_in_again_but_old_sessions_stay_ended(
     assert (
         APIClient().post("/api/v1/auth/token/refresh/", {"refresh": old_refresh}).status_code == 401
     )
-    login = APIClient().post(
-        "/api/v1/auth/token/", {"username": "charlie", "password": DEFAULT_PASSWORD}
-    )
-    assert login.status_code == 200
+    assert token_login("charlie").status_code == 200
     assert [row.action for row in ModerationAction.objects.order_by("pk")] == [
         "suspend_user",
         "unsuspend_user",
@@ -398,8 +399,8 @@ def test_a_moderator_cannot_suspend_themselves_or_other_staff(
 ) -> None:
     colleague = staff("colleague", "Moderators")
 
-    own = run_action(mod_client, "/admin/accounts/user/", "suspend_accounts", moderator)
-    other = run_action(mod_client, "/admin/accounts/user/", "suspend_accounts", colleague)
+    own = run_action(mod_client, ACCOUNTS, "suspend_accounts", moderator)
+    other = run_action(mod_client, ACCOUNTS, "suspend_accounts", colleague)
 
     assert own.status_code == 302
     assert other.status_code == 403
@@ -413,10 +414,9 @@ def test_a_moderator_cannot_suspend_themselves_or_other_staff(
 def test_suspension_is_not_edited_in_the_user_form_but_through_the_logged_actions(
     db: None, charlie: User
 ) -> None:
-    UserFactory(username="root", is_staff=True, is_superuser=True)
-    root = admin_login("root")
+    root = superuser_login()
 
-    form = root.get(f"/admin/accounts/user/{charlie.pk}/change/")
+    form = root.get(f"{ACCOUNTS}{charlie.pk}/change/")
 
     assert form.status_code == 200
     assert 'name="is_active"' not in form.content.decode()
@@ -452,32 +452,32 @@ def test_staff_without_a_role_cannot_open_the_queue(db: None) -> None:
     intern = admin_login("intern")
 
     assert intern.get(QUEUE).status_code == 403
-    assert intern.get("/admin/posts/moderationaction/").status_code == 403
+    assert intern.get(AUDIT_LOG).status_code == 403
 
 
 def test_moderators_view_accounts_but_cannot_edit_or_delete_them(
     mod_client: Client, charlie: User
 ) -> None:
-    change_url = f"/admin/accounts/user/{charlie.pk}/change/"
+    change_url = f"{ACCOUNTS}{charlie.pk}/change/"
 
-    assert mod_client.get("/admin/accounts/user/").status_code == 200
+    assert mod_client.get(ACCOUNTS).status_code == 200
     assert mod_client.get(change_url).status_code == 200
     assert mod_client.post(change_url, {"username": "renamed"}).status_code == 403
-    assert mod_client.get(f"/admin/accounts/user/{charlie.pk}/delete/").status_code == 403
-    assert mod_client.post(f"/admin/accounts/user/{charlie.pk}/delete/").status_code == 403
-    assert mod_client.get("/admin/accounts/user/add/").status_code == 403
+    assert mod_client.get(f"{ACCOUNTS}{charlie.pk}/delete/").status_code == 403
+    assert mod_client.post(f"{ACCOUNTS}{charlie.pk}/delete/").status_code == 403
+    assert mod_client.get(f"{ACCOUNTS}add/").status_code == 403
     assert mod_client.get("/admin/auth/group/").status_code == 403
     charlie.refresh_from_db()
     assert charlie.username == "charlie"
 
 
 def test_moderators_hide_posts_but_cannot_delete_them(mod_client: Client, alice_post: Post) -> None:
-    changelist = mod_client.get("/admin/posts/post/")
+    changelist = mod_client.get(POSTS)
     actions = [name for name, _ in changelist.context["action_form"].fields["action"].choices]
 
     assert "hide_posts" in actions
     assert "delete_selected" not in actions
-    assert mod_client.get(f"/admin/posts/post/{alice_post.pk}/delete/").status_code == 403
+    assert mod_client.get(f"{POSTS}{alice_post.pk}/delete/").status_code == 403
     assert Post.objects.filter(pk=alice_post.pk).exists()
 
 
@@ -485,26 +485,22 @@ def test_the_admins_role_may_edit_and_delete_accounts(db: None, charlie: User) -
     staff("boss", "Admins")
     boss = admin_login("boss")
 
-    assert boss.get(f"/admin/accounts/user/{charlie.pk}/delete/").status_code == 200
-    assert boss.get("/admin/posts/post/").status_code == 200
+    assert boss.get(f"{ACCOUNTS}{charlie.pk}/delete/").status_code == 200
+    assert boss.get(POSTS).status_code == 200
 
 
 def test_the_audit_log_is_read_only_even_for_superusers(
     mod_client: Client, followed_post: Post
 ) -> None:
-    run_action(mod_client, "/admin/posts/post/", "hide_posts", followed_post)
+    run_action(mod_client, POSTS, "hide_posts", followed_post)
     row = ModerationAction.objects.get()
-    UserFactory(username="root", is_staff=True, is_superuser=True)
-    root = admin_login("root")
+    root = superuser_login()
 
-    assert mod_client.get("/admin/posts/moderationaction/").status_code == 200
-    assert root.get(f"/admin/posts/moderationaction/{row.pk}/change/").status_code == 200
-    assert (
-        root.post(f"/admin/posts/moderationaction/{row.pk}/change/", {"note": "edited"}).status_code
-        == 403
-    )
-    assert root.get(f"/admin/posts/moderationaction/{row.pk}/delete/").status_code == 403
-    assert root.get("/admin/posts/moderationaction/add/").status_code == 403
+    assert mod_client.get(AUDIT_LOG).status_code == 200
+    assert root.get(f"{AUDIT_LOG}{row.pk}/change/").status_code == 200
+    assert root.post(f"{AUDIT_LOG}{row.pk}/change/", {"note": "edited"}).status_code == 403
+    assert root.get(f"{AUDIT_LOG}{row.pk}/delete/").status_code == 403
+    assert root.get(f"{AUDIT_LOG}add/").status_code == 403
     row.refresh_from_db()
     assert row.note == ""
 
@@ -517,9 +513,7 @@ def test_the_audit_log_runs_a_constant_number_of_queries(mod_client: Client, ali
             run_action(mod_client, QUEUE, "hide_posts", filed)
 
     grow()
-    assert_constant_queries(
-        lambda: mod_client.get("/admin/posts/moderationaction/"), grow, at_most=9
-    )
+    assert_constant_queries(lambda: mod_client.get(AUDIT_LOG), grow, at_most=9)
 
 
 def test_a_staff_jwt_does_not_open_the_admin(db: None) -> None:
@@ -536,8 +530,7 @@ def test_a_staff_jwt_does_not_open_the_admin(db: None) -> None:
 def test_a_suspended_moderator_is_out_of_the_admin(
     db: None, mod_client: Client, moderator: User
 ) -> None:
-    UserFactory(username="root", is_staff=True, is_superuser=True)
-    run_action(admin_login("root"), "/admin/accounts/user/", "suspend_accounts", moderator)
+    run_action(superuser_login(), ACCOUNTS, "suspend_accounts", moderator)
 
     assert mod_client.get(QUEUE).status_code == 302
     refused = Client().post("/admin/login/", {"username": "mod", "password": DEFAULT_PASSWORD})
