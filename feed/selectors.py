@@ -23,14 +23,18 @@ from django.core.cache import cache
 from django.db import connections
 from django.db.models import (
     Aggregate,
+    Case,
     CharField,
     Count,
     Exists,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
+    Value,
+    When,
 )
 from django.db.models.functions import Lower
 from django.http import Http404
@@ -366,16 +370,25 @@ def hashtag_search(*, query: str, limit: int = SEARCH_LIMIT) -> list[Hashtag]:
     term = normalise_hashtag(query.strip().lstrip("#"))
     if not term:
         return []
-    # As for people: a short term matches the start of tags only (see accounts.selectors).
-    lookup = "name__startswith" if len(term) < SEARCH_CONTAINS_MIN_LENGTH else "name__contains"
-    matches = Hashtag.objects.filter(**{lookup: term}).annotate(posts_count=Count("post_hashtags"))
-    rows = list(matches.order_by("-posts_count", "name")[: limit * 5])
-
-    def rank(tag: Hashtag) -> tuple[int, int, str]:
-        kind = 0 if tag.name == term else 1 if tag.name.startswith(term) else 2
-        return kind, -tag.posts_count, tag.name
-
-    return sorted(rows, key=rank)[:limit]
+    # As for people (accounts.selectors.user_search): a short term matches the start of
+    # tags only, and posts are counted for a bounded set of candidates, never all matches.
+    bound = settings.SEARCH_MAX_CANDIDATES
+    tags = Hashtag.objects.all()
+    ids = set(tags.filter(name=term).values_list("pk", flat=True))
+    ids.update(tags.filter(name__startswith=term).values_list("pk", flat=True)[:bound])
+    if len(term) >= SEARCH_CONTAINS_MIN_LENGTH:
+        ids.update(tags.filter(name__contains=term).values_list("pk", flat=True)[:bound])
+    candidates = Q(pk__in=ids)
+    kind = Case(
+        When(name=term, then=Value(0)),
+        When(name__startswith=term, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    matches = Hashtag.objects.filter(candidates).annotate(
+        posts_count=Count("post_hashtags"), match_kind=kind
+    )
+    return list(matches.order_by("match_kind", "-posts_count", "name")[:limit])
 
 
 # --- People ------------------------------------------------------------------------------

@@ -283,6 +283,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Instaclone <no-reply@localho
 # --- REST API -------------------------------------------------------------------------
 API_PAGE_SIZE = env_int("API_PAGE_SIZE", 20)
 API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 50)
+# Search ranks at most this many prefix and as many anywhere matches (people and tags), so
+# a term that most names contain costs what a rare one does.
+SEARCH_MAX_CANDIDATES = env_int("SEARCH_MAX_CANDIDATES", 500)
 
 # --- Rate limits (instaclone/ratelimit.py; pages and API share each counter) -----------
 # RATE_LIMITS=off turns every limit off (load tests, benchmarks, end-to-end suites).

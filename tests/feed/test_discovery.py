@@ -154,6 +154,30 @@ def test_user_search_api_keeps_its_shape(alice_api: APIClient) -> None:
     assert body["results"][0]["username"] == "sunny"
 
 
+def test_search_ranks_a_bounded_set_of_candidates_and_keeps_the_exact_match_first(
+    settings: object, alice: User, django_assert_max_num_queries: Callable
+) -> None:
+    # The bound keeps a term most names contain from ranking the whole table; the exact
+    # match and the prefix matches are still found whatever else matches.
+    settings.SEARCH_MAX_CANDIDATES = 2
+    for number in range(6):
+        UserFactory(username=f"xsun{number}")
+    UserFactory(username="sunny")
+    UserFactory(username="sun")
+    PostFactory(author=alice, caption="#sun #sunset " + " ".join(f"#t{n}sun" for n in range(6)))
+    api = APIClient()
+    with django_assert_max_num_queries(4):
+        people = [user["username"] for user in api.get("/api/v1/users/?q=sun").json()["results"]]
+    assert people[:2] == ["sun", "sunny"]
+    # The exact one, at most 2 prefix matches and at most 2 matches anywhere.
+    assert 2 <= len(people) <= 5
+    with django_assert_max_num_queries(8):
+        html = Client().get("/search/?q=sun").content.decode()
+    tags = html.split('data-testid="tag-results"')[1].split("</ul>")[0]
+    assert tags.index("#sun<") < tags.index("#sunset<")
+    assert tags.count("#t") <= 2
+
+
 def test_seed_demo_fills_an_empty_site(settings: object, committed: Callable) -> None:
     with committed():
         call_command("seed_demo", users=4, posts=5, seed=1)
