@@ -52,7 +52,10 @@ def test_alice_shares_two_photos_then_likes_comments_and_saves_the_post(
     )
     photos = page.get_by_test_id("photo-list").get_by_role("listitem")
     expect(photos).to_have_count(2)
-    for preview in photos.get_by_role("img").all():
+    # Previews are decorative (alt=""), so they have no img role: find them as elements.
+    previews = photos.locator("img")
+    expect(previews).to_have_count(2)
+    for preview in previews.all():
         expect_loaded(preview)
     page.get_by_label("Alt text for photo 1").fill("Orange and blue stripes")
     page.get_by_label("Alt text for photo 2").fill("A tall striped tower")
