@@ -176,8 +176,14 @@ class Command(BaseCommand):
         pairs: list[tuple[int, int]] = []
         for follower in user_ids:
             wanted = min(int(rng.expovariate(1 / per_user)) + 1, len(user_ids) - 1)
-            chosen = set(rng.choices(user_ids, weights=weights, k=wanted))
-            chosen.discard(follower)
+            chosen: set[int] = set()
+            # Weighted draws repeat the popular accounts: draw until `wanted` distinct ones
+            # (a few rounds), else the network ends up with a fifth fewer follows than asked.
+            for _ in range(8):
+                chosen.update(rng.choices(user_ids, weights=weights, k=wanted - len(chosen)))
+                chosen.discard(follower)
+                if len(chosen) >= wanted:
+                    break
             pairs += [(follower, followee) for followee in chosen]
         others = user_ids[:]
         special = self.special
