@@ -256,7 +256,9 @@ class Command(BaseCommand):
 
         def rows() -> Iterable[tuple]:
             for pk, _, _ in posts:
-                likers = min(int(rng.paretovariate(1.5) * mean / 3), len(user_ids))
+                # Rounded up or down at random, so the total keeps the asked-for mean.
+                wanted = rng.paretovariate(1.5) * mean / 3 + rng.random()
+                likers = min(int(wanted), len(user_ids))
                 for user in rng.sample(user_ids, likers):
                     yield (user, pk, now)
 
