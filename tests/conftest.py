@@ -15,6 +15,26 @@ from accounts.models import User
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_connection_left_at_teardown(
+    django_db_setup: None, django_db_blocker: object
+) -> Iterator[None]:
+    """Before the test database is dropped, end the sessions worker threads still hold
+    (asyncio's and asgiref's executor threads keep their thread's connection): PostgreSQL
+    refuses to drop a database in use, and the next run would find it still there."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:  # type: ignore[attr-defined]
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    connection.close()
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings: object, tmp_path: object) -> Iterator[None]:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
