@@ -335,6 +335,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
         else:
             self.enqueue(entry)
 
+    def stamp_counts(self, post_id: int) -> None:
+        if post_id in self.posts:
+            self.counts_sent_at[post_id] = asyncio.get_running_loop().time()
+
     def enqueue(self, entry: list) -> None:
         if self.closed:
             return
@@ -360,6 +364,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 await self.send(text_data=text)
                 if counts_of is not None:
                     self.counts_sent_at[counts_of] = loop.time()
+                    # And again once the frame has left: daphne (Twisted) writes it on a
+                    # later turn of the loop, and the spacing must hold on the wire. Two
+                    # turns on, the I/O callbacks of the turn in between (the write) ran.
+                    loop.call_soon(loop.call_soon, self.stamp_counts, counts_of)
         except Exception:
             logger.debug("Live updates: a socket went away while sending", exc_info=True)
         finally:
