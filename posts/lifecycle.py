@@ -14,16 +14,14 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Count, F, Value
-from django.db.models.functions import Greatest
+from django.db.models import Count
 
 from accounts import export
 from accounts.models import User
 from accounts.services import user_deleting
-from instaclone import events
-from posts import signals
+from instaclone.counts import decremented
 from posts.models import Comment, Like, Post, PostMedia, Save
-from posts.services import post_delete
+from posts.services import post_counts_announce, post_delete
 
 # Live `post.counts` after a deletion go to at most this many affected posts; pages of
 # the others show the exact counts on their next load.
@@ -144,9 +142,7 @@ def _release_likes(user: User) -> list[int]:
     """Take back the user's likes of other people's posts; the posts touched."""
     post_ids = list(Like.objects.filter(user=user).values_list("post_id", flat=True))
     # One like per user and post: each liked post loses exactly one.
-    Post.objects.filter(pk__in=post_ids).update(
-        likes_count=Greatest(F("likes_count") - 1, Value(0))
-    )
+    Post.objects.filter(pk__in=post_ids).update(likes_count=decremented("likes_count"))
     Like.objects.filter(user=user).delete()
     return post_ids
 
@@ -166,7 +162,7 @@ def _release_comments(user: User) -> list[int]:
     # One UPDATE per distinct number of comments, not one per post.
     for written, post_ids in posts_by_count.items():
         Post.objects.filter(pk__in=post_ids).update(
-            comments_count=Greatest(F("comments_count") - written, Value(0))
+            comments_count=decremented("comments_count", written)
         )
     Comment.objects.filter(author=user).delete()
     return [post_id for post_ids in posts_by_count.values() for post_id in post_ids]
@@ -177,13 +173,9 @@ def _announce_counts(post_ids: list[int]) -> None:
         "pk", "likes_count", "comments_count"
     )
     for post_id, likes_count, comments_count in counts:
-        signals.send_on_commit(
-            signals.post_counts_changed,
-            post_id=post_id,
-            likes_count=likes_count,
-            comments_count=comments_count,
+        post_counts_announce(
+            post_id=post_id, likes_count=likes_count, comments_count=comments_count
         )
-        events.publish_post_counts(post_id, likes_count, comments_count)
 
 
 def _delete_user_content(sender: type[User], user: User, **kwargs: Any) -> None:

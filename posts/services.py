@@ -14,12 +14,13 @@ from typing import IO
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Value
-from django.db.models.functions import Greatest, Lower
+from django.db.models import F
+from django.db.models.functions import Lower
 from django.http import Http404
 
 from accounts.models import User
 from instaclone import events
+from instaclone.counts import decremented
 from instaclone.images import (
     POST_RENDITIONS,
     ImageRejected,
@@ -308,9 +309,7 @@ def post_delete(*, post: Post, actor: User) -> None:
         post_id, author_id = post.pk, post.author_id
         post.delete()
         social_services.notification_delete_for_post(post_id=post_id)
-        User.objects.filter(pk=author_id).update(
-            posts_count=Greatest(F("posts_count") - 1, Value(0))
-        )
+        User.objects.filter(pk=author_id).update(posts_count=decremented("posts_count"))
         _delete_files_on_commit(keys)
         signals.send_on_commit(signals.post_deleted, post_id=post_id, author_id=author_id)
 
@@ -320,9 +319,16 @@ def post_delete(*, post: Post, actor: User) -> None:
 
 def _counts_changed(post_id: int) -> dict[str, int]:
     counts = Post.objects.filter(pk=post_id).values("likes_count", "comments_count").get()
+    post_counts_announce(post_id=post_id, **counts)
+    return counts
+
+
+def post_counts_announce(*, post_id: int, likes_count: int, comments_count: int) -> None:
+    """After the commit, tell apps above (`post_counts_changed`) and the post's sockets
+    (`post.counts`) these counts, read inside the writing transaction."""
+    counts = {"likes_count": likes_count, "comments_count": comments_count}
     signals.send_on_commit(signals.post_counts_changed, post_id=post_id, **counts)
     events.publish_post_counts(post_id, **counts)
-    return counts
 
 
 def _comment_created_event(comment: Comment) -> dict:
@@ -359,9 +365,7 @@ def like_delete(*, user: User, post: Post) -> LikeState:
     deleted, _ = Like.objects.filter(user=user, post=post).delete()
     if not deleted:
         return LikeState(liked=False, likes_count=post.likes_count)
-    Post.objects.filter(pk=post.pk).update(
-        likes_count=Greatest(F("likes_count") - deleted, Value(0))
-    )
+    Post.objects.filter(pk=post.pk).update(likes_count=decremented("likes_count", deleted))
     return LikeState(liked=False, likes_count=_counts_changed(post.pk)["likes_count"])
 
 
@@ -406,9 +410,7 @@ def comment_delete(*, comment: Comment, actor: User) -> None:
     if not deleted:
         raise Http404("No such comment.")
     social_services.notification_delete_for_comment(comment_id=comment.pk)
-    Post.objects.filter(pk=post.pk).update(
-        comments_count=Greatest(F("comments_count") - 1, Value(0))
-    )
+    Post.objects.filter(pk=post.pk).update(comments_count=decremented("comments_count"))
     _counts_changed(post.pk)
     signals.send_on_commit(signals.comment_deleted, post_id=post.pk, comment_id=comment.pk)
     events.publish(

@@ -10,12 +10,10 @@
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import F, Value
-from django.db.models.functions import Greatest
-
 from accounts import export
 from accounts.models import User
 from accounts.services import user_deleting
+from instaclone.counts import decremented
 from social.models import Follow
 
 
@@ -40,10 +38,10 @@ def _write_following(user: User, archive: export.ExportArchive) -> None:
 def _release_follows(sender: type[User], user: User, **kwargs: Any) -> None:
     # Follow rows are unique per pair: one decrement per other user, in one UPDATE each.
     User.objects.filter(follower_rows__follower=user).update(
-        followers_count=Greatest(F("followers_count") - 1, Value(0))
+        followers_count=decremented("followers_count")
     )
     User.objects.filter(following_rows__followee=user).update(
-        following_count=Greatest(F("following_count") - 1, Value(0))
+        following_count=decremented("following_count")
     )
     Follow.objects.filter(follower=user).delete()
     Follow.objects.filter(followee=user).delete()

@@ -14,13 +14,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet, Value
-from django.db.models.functions import Greatest
+from django.db.models import F, Q, QuerySet
 from django.dispatch import Signal
 from django.http import Http404
 
 from accounts.models import User
 from instaclone import events
+from instaclone.counts import decremented
 from social.models import Block, Follow, FollowRequest, Notification
 from social.selectors import (
     NO_SUCH_USER,
@@ -70,10 +70,6 @@ def _lock_users(*user_ids: int) -> dict[int, User]:
     return {user.pk: user for user in users}
 
 
-def _decrement(field: str) -> Greatest:
-    return Greatest(F(field) - 1, Value(0))
-
-
 def _follow_insert(*, follower_id: int, followee_id: int) -> bool:
     """Add a follow and count it; False (nothing changes) if it already exists."""
     try:
@@ -91,8 +87,8 @@ def _follow_remove(*, follower_id: int, followee_id: int) -> bool:
     deleted, _ = Follow.objects.filter(follower_id=follower_id, followee_id=followee_id).delete()
     if not deleted:
         return False
-    User.objects.filter(pk=follower_id).update(following_count=_decrement("following_count"))
-    User.objects.filter(pk=followee_id).update(followers_count=_decrement("followers_count"))
+    User.objects.filter(pk=follower_id).update(following_count=decremented("following_count"))
+    User.objects.filter(pk=followee_id).update(followers_count=decremented("followers_count"))
     _send_on_commit(follow_deleted, follower_id=follower_id, followee_id=followee_id)
     return True
 
