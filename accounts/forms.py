@@ -151,6 +151,5 @@ class AccountDeleteForm(StyledFormMixin, forms.Form):
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise ValidationError("That password is not right. Nothing was deleted.")
+        services.user_confirm_deletion(user=self.user, password=password)
         return password

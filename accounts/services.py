@@ -225,6 +225,13 @@ def data_export_purge(*, now: datetime | None = None) -> int:
 user_deleting = Signal()
 
 
+def user_confirm_deletion(*, user: User, password: str) -> None:
+    """ValidationError unless `password` is the user's: deleting an account asks for it
+    again (on the page and in the API), a borrowed session or token is not enough."""
+    if not user.check_password(password):
+        raise ValidationError("That password is not right. Nothing was deleted.")
+
+
 def user_delete(*, user: User) -> None:
     """Delete an account and everything of it, for good.
 

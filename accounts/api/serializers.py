@@ -9,6 +9,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from accounts import services
 from accounts.models import BIO_MAX_LENGTH, FULL_NAME_MAX_LENGTH, DataExport, User
 from accounts.validators import validate_http_url
 from instaclone.images import rendition_url
@@ -191,6 +192,5 @@ class AccountDeleteSerializer(serializers.Serializer):
     password = serializers.CharField(trim_whitespace=False, max_length=4096)
 
     def validate_password(self, value: str) -> str:
-        if not self.context["request"].user.check_password(value):
-            raise serializers.ValidationError("That password is not right. Nothing was deleted.")
+        services.user_confirm_deletion(user=self.context["request"].user, password=value)
         return value
