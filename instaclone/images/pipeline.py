@@ -9,6 +9,7 @@ releases the GIL while resizing and encoding.
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import math
 import os
@@ -200,6 +201,18 @@ _UPRIGHT = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
+_SWAPS_AXES = {
+    Image.Transpose.TRANSPOSE,
+    Image.Transpose.TRANSVERSE,
+    Image.Transpose.ROTATE_90,
+    Image.Transpose.ROTATE_270,
+}
+_FLIPS_ROWS = {
+    Image.Transpose.FLIP_TOP_BOTTOM,
+    Image.Transpose.ROTATE_180,
+    Image.Transpose.ROTATE_270,
+    Image.Transpose.TRANSVERSE,
+}
 
 
 def _orientation(image: Image.Image) -> int:
@@ -254,11 +267,10 @@ def _decode_base(
     except Exception as exc:
         logger.info("Rejected upload that failed to decode: %r", exc)
         raise ImageRejected(DAMAGED_MESSAGE, code="damaged_image") from exc
+    transpose = _UPRIGHT.get(orientation)
     if image.size != size:
-        image = _resize_in_bands(image, size, executor, free_source=True)
-    if orientation in _UPRIGHT:
-        image = image.transpose(_UPRIGHT[orientation])
-    return image
+        return _resize_in_bands(image, size, executor, transpose=transpose, free_source=True)
+    return image if transpose is None else image.transpose(transpose)
 
 
 def _resize_in_bands(
@@ -266,12 +278,16 @@ def _resize_in_bands(
     size: tuple[int, int],
     executor: ThreadPoolExecutor,
     *,
+    transpose: Image.Transpose | None = None,
     free_source: bool = False,
 ) -> Image.Image:
-    """Resize in horizontal bands, one per thread, for the same pixels as a single resize.
+    """Resize in horizontal bands, one per thread, for the same pixels as a single resize
+    followed by `transpose`.
 
     The bands come out identical because Pillow's filter reads the source rows it needs
-    beyond each band's box. This is the largest step before any encoding can start.
+    beyond each band's box. This is the largest step before any encoding can start, and
+    each thread also turns its own band upright (a sideways phone photo would otherwise
+    wait for one more pass over the whole frame).
     With `free_source`, `image`'s pixels are released (it becomes unusable) once the bands
     are made, before the result is assembled: the full-size decode (48 MB for 12 MP) and
     the result then never coexist, which is the pipeline's peak of memory.
@@ -280,24 +296,27 @@ def _resize_in_bands(
     bands = min(WORKER_THREADS, size[1])
     row_scale = image.height / size[1]
     edges = [round(size[1] * index / bands) for index in range(bands + 1)]
-    parts = list(
-        executor.map(
-            lambda top, bottom: image.resize(
-                (size[0], bottom - top),
-                RESAMPLE,
-                (0, top * row_scale, image.width, bottom * row_scale),
-                reducing_gap=REDUCING_GAP,
-            ),
-            edges,
-            edges[1:],
+
+    def band(top: int, bottom: int) -> Image.Image:
+        part = image.resize(
+            (size[0], bottom - top),
+            RESAMPLE,
+            (0, top * row_scale, image.width, bottom * row_scale),
+            reducing_gap=REDUCING_GAP,
         )
-    )
+        return part if transpose is None else part.transpose(transpose)
+
+    parts = list(executor.map(band, edges, edges[1:]))
     if free_source:
         # Image.close, not ImageFile.close: that one would also close the caller's file.
         Image.Image.close(image)
-    resized = Image.new(mode, size)
-    for top, part in zip(edges, parts, strict=False):
-        resized.paste(part, (0, top))
+    swaps_axes = transpose in _SWAPS_AXES
+    resized = Image.new(mode, (size[1], size[0]) if swaps_axes else size)
+    for (top, bottom), part in zip(itertools.pairwise(edges), parts, strict=True):
+        # Where the band's rows land once upright: columns if the axes swap, counted from
+        # the far edge if the turn flips the rows' order.
+        offset = size[1] - bottom if transpose in _FLIPS_ROWS else top
+        resized.paste(part, (offset, 0) if swaps_axes else (0, offset))
     return resized
 
 

@@ -401,6 +401,18 @@ def test_first_resize_can_free_the_full_size_decode_before_assembling() -> None:
         source.getpixel((0, 0))
 
 
+@pytest.mark.parametrize("transpose", list(Image.Transpose))
+def test_bands_turned_upright_match_one_resize_then_one_turn(transpose: Image.Transpose) -> None:
+    source = Image.effect_noise((1000, 999), 80).convert("RGB")
+    whole = source.resize((512, 333), RESAMPLE, reducing_gap=REDUCING_GAP).transpose(transpose)
+
+    with ThreadPoolExecutor(max_workers=3) as executor:
+        banded = _resize_in_bands(source, (512, 333), executor, transpose=transpose)
+
+    assert banded.size == whole.size
+    assert ImageChops.difference(banded, whole).getbbox() is None
+
+
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "GIF"])
 def test_the_uploaded_file_is_read_but_left_open(fmt: str) -> None:
     upload = io.BytesIO(encode(photo((3000, 2000)), fmt))
