@@ -10,6 +10,7 @@ from pytest_django import Settings
 from accounts.models import User
 from feed import selectors, services
 from feed.models import FeedState, HighReachAuthor, TimelineEntry
+from posts.models import Post
 from posts.services import post_delete
 from social import services as social_services
 from social.models import Follow
@@ -178,3 +179,28 @@ def test_fan_out_is_idempotent(alice: User, bob: User, committed: Callable) -> N
     services.timeline_fan_out(post_id=post.pk)
     assert TimelineEntry.objects.filter(post=post).count() == 2
     assert services.timeline_fan_out(post_id=10**9) == 0
+
+
+def test_suspended_follower_finds_a_whole_timeline_when_reinstated(
+    alice: User, bob: User, committed: Callable
+) -> None:
+    with committed():
+        follow(bob, alice)
+    User.objects.filter(pk=bob.pk).update(is_active=False)
+    with committed():
+        post = PostFactory(author=alice)
+    User.objects.filter(pk=bob.pk).update(is_active=True)
+    bob.refresh_from_db()
+
+    assert feed_ids(bob) == [post.pk]
+
+
+def test_entries_of_a_deleted_post_leave_with_it_though_the_database_has_no_cascade(
+    alice: User, bob: User, committed: Callable
+) -> None:
+    with committed():
+        follow(bob, alice)
+        kept, deleted = PostFactory(author=alice), PostFactory(author=alice)
+    Post.objects.filter(pk=deleted.pk).delete()
+
+    assert set(TimelineEntry.objects.values_list("post_id", flat=True)) == {kept.pk}
