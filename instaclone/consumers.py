@@ -21,7 +21,9 @@ import json
 import logging
 import random
 import time
+import types
 from collections import deque
+from collections.abc import Coroutine, Generator
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -106,6 +108,25 @@ def password_unchanged(user: Any) -> bool:
     from accounts.models import User
 
     return User.objects.filter(pk=user.pk, is_active=True, password=user.password).exists()
+
+
+@types.coroutine
+def resumed(coroutine: Coroutine, awaited: Any) -> Generator[Any, Any, Any]:
+    """Await `coroutine`, which was started by hand (`send(None)`) and is suspended on
+    `awaited`, as though it had been awaited from its start (what `yield from` does)."""
+    while True:
+        try:
+            sent = yield awaited
+        except BaseException as error:
+            try:
+                awaited = coroutine.throw(error)
+            except StopIteration as done:
+                return done.value
+        else:
+            try:
+                awaited = coroutine.send(sent)
+            except StopIteration as done:
+                return done.value
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -335,10 +356,6 @@ class LiveConsumer(AsyncWebsocketConsumer):
         else:
             self.enqueue(entry)
 
-    def stamp_counts(self, post_id: int) -> None:
-        if post_id in self.posts:
-            self.counts_sent_at[post_id] = asyncio.get_running_loop().time()
-
     def enqueue(self, entry: list) -> None:
         if self.closed:
             return
@@ -348,30 +365,55 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         self.outbox.append(entry)
         if self.writer is None:
-            self.writer = asyncio.get_running_loop().create_task(self.write())
+            self.flush()
 
-    async def write(self) -> None:
+    def flush(self) -> None:
+        """Write the queued frames in order, at once where the server takes a frame at
+        once (the `--role ws` workers do, instaclone.ws_asgi): no task and no loop turn per
+        socket in a fan-out. A send that has to wait finishes in a task, and the frames
+        behind it wait for it there."""
         loop = asyncio.get_running_loop()
+        while self.outbox and not self.closed:
+            entry = self.outbox.popleft()
+            self.sending(entry, loop)
+            send = self.send(text_data=entry[1])
+            try:
+                awaited = send.send(None)
+            except StopIteration:
+                self.sent(entry, loop)
+                continue
+            except Exception:
+                logger.debug("Live updates: a socket went away while sending", exc_info=True)
+                return
+            self.writer = loop.create_task(self.finish_send(send, awaited, entry))
+            return
+
+    async def finish_send(self, send: Coroutine, awaited: Any, entry: list) -> None:
         try:
-            while self.outbox and not self.closed:
-                counts_of, text = entry = self.outbox.popleft()
-                if counts_of is not None:
-                    if self.unsent_counts.get(counts_of) is entry:
-                        del self.unsent_counts[counts_of]
-                    # Stamped before the write too: counts pushed while it is in flight
-                    # wait their interval instead of following it at once.
-                    self.counts_sent_at[counts_of] = loop.time()
-                await self.send(text_data=text)
-                if counts_of is not None:
-                    self.counts_sent_at[counts_of] = loop.time()
-                    # And again once the frame has left: daphne (Twisted) writes it on a
-                    # later turn of the loop, and the spacing must hold on the wire. Two
-                    # turns on, the I/O callbacks of the turn in between (the write) ran.
-                    loop.call_soon(loop.call_soon, self.stamp_counts, counts_of)
+            await resumed(send, awaited)
         except Exception:
             logger.debug("Live updates: a socket went away while sending", exc_info=True)
+            return
         finally:
             self.writer = None
+        self.sent(entry, asyncio.get_running_loop())
+        self.flush()
+
+    def sending(self, entry: list, loop: asyncio.AbstractEventLoop) -> None:
+        counts_of = entry[0]
+        if counts_of is not None:
+            if self.unsent_counts.get(counts_of) is entry:
+                del self.unsent_counts[counts_of]
+            # Stamped before the write too: counts pushed while it is in flight wait their
+            # interval instead of following it at once.
+            self.counts_sent_at[counts_of] = loop.time()
+
+    def sent(self, entry: list, loop: asyncio.AbstractEventLoop) -> None:
+        if entry[0] is not None:
+            # And again once the frame has left (the `--role ws` workers write it during
+            # the send): the next counts of this post wait their interval from here, so the
+            # spacing holds on the wire.
+            self.counts_sent_at[entry[0]] = loop.time()
 
     def start_close(self, code: int) -> None:
         self.closed = True

@@ -44,8 +44,6 @@ from django.db.models.signals import post_save
 logger = logging.getLogger(__name__)
 
 EVENT_TYPE = "live.event"
-# Sockets handed an event per turn of the event loop (see Hub._deliver).
-FAN_OUT_CHUNK = 64
 Event = dict[str, Any]
 EventSource = Event | Callable[[], Event | None]
 
@@ -288,24 +286,16 @@ class Hub:
         members = self.members.get(group)
         if not members:
             return
-        self._deliver(list(members), 0, event, json.dumps(client_view(event)))
+        self._deliver(list(members), event, json.dumps(client_view(event)))
 
-    def _deliver(self, subscribers: list[Subscriber], start: int, event: Event, text: str) -> None:
-        """Hand the event to FAN_OUT_CHUNK sockets, the rest on later turns of the loop.
-
-        A server that writes frames on its next turn (daphne) would otherwise hold the
-        first sockets' frames for the whole fan-out to 1,000 sockets, and release them
-        together with later ones: spacing and latency on the wire then depend on where a
-        socket sits in the group. Every event goes through its subscribers in the same
-        order and pace, so each socket still gets events in the order they were sent."""
-        end = start + FAN_OUT_CHUNK
-        for subscriber in subscribers[start:end]:
+    def _deliver(self, subscribers: list[Subscriber], event: Event, text: str) -> None:
+        """Hand the event to every local socket in this turn of the loop; each socket
+        writes it from its own queue (LiveConsumer.write), in the order events came."""
+        for subscriber in subscribers:
             try:
                 subscriber.deliver(event, text)
             except Exception:
                 logger.exception("Live updates: a socket failed to take an event")
-        if end < len(subscribers):
-            asyncio.get_running_loop().call_soon(self._deliver, subscribers, end, event, text)
 
 
 def client_view(event: Event) -> Event:
