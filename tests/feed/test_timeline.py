@@ -204,3 +204,36 @@ def test_entries_of_a_deleted_post_leave_with_it_though_the_database_has_no_casc
     Post.objects.filter(pk=deleted.pk).delete()
 
     assert set(TimelineEntry.objects.values_list("post_id", flat=True)) == {kept.pk}
+
+
+@pytest.mark.parametrize("branches_max", [64, 1], ids=["branch-per-author", "one-branch"])
+def test_high_reach_posts_page_by_cursor_in_either_query_shape(
+    alice: User,
+    bob: User,
+    charlie: User,
+    settings: Settings,
+    committed: Callable,
+    monkeypatch: pytest.MonkeyPatch,
+    branches_max: int,
+) -> None:
+    # Above HIGH_REACH_BRANCHES_MAX high-reach authors the merge is one branch instead of
+    # one per author: both must page the same way.
+    monkeypatch.setattr(selectors, "HIGH_REACH_BRANCHES_MAX", branches_max)
+    settings.FEED_FANOUT_MAX_FOLLOWERS = 0
+    unfollowed = UserFactory()
+    with committed():
+        follow(bob, alice)
+        follow(bob, charlie)
+        posts = [PostFactory(author=author) for author in (alice, charlie, unfollowed) * 2]
+        own = PostFactory(author=bob)
+    expected = [own.pk, *(post.pk for post in reversed(posts) if post.author != unfollowed)]
+
+    walked, cursor = [], None
+    while True:
+        page = selectors.feed_page_for(viewer=bob, cursor=cursor, size=2)
+        walked += [post.pk for post in page.posts]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+
+    assert walked == expected
