@@ -66,12 +66,10 @@ def timeline_fan_out(*, post_id: int) -> int:
         return written
     cutoff = _inactive_cutoff()
     followers = Follow.objects.filter(followee_id=author_id).values("follower_id")
-    with transaction.atomic():
-        # One commit (one WAL flush) for both statements.
-        FeedState.objects.filter(
-            user_id__in=followers, last_read_at__lt=cutoff, stale=False
-        ).update(stale=True)
-        return written + _insert_followers(cutoff=cutoff, **entry)
+    FeedState.objects.filter(user_id__in=followers, last_read_at__lt=cutoff, stale=False).update(
+        stale=True
+    )
+    return written + _insert_followers(cutoff=cutoff, **entry)
 
 
 def _insert_followers(
