@@ -104,11 +104,15 @@ def _validate_image_count(count: int) -> None:
 # --- Notifications ----------------------------------------------------------------------
 
 
-def _post_snapshot(post: Post) -> dict:
-    """What a notification shows of a post without reading posts: its first photo's
-    stored thumbnail renditions (social sits below posts and cannot join them)."""
+def post_thumb(post: Post) -> dict | None:
+    """The stored thumbnail renditions of the post's first photo: what a notification
+    shows of a post without reading posts (social sits below posts and cannot join them)."""
     media = PostMedia.objects.filter(post_id=post.pk).order_by("position").first()
-    thumb = media.renditions.get("thumb") if media else None
+    return (media.renditions.get("thumb") or None) if media else None
+
+
+def _post_snapshot(post: Post) -> dict:
+    thumb = post_thumb(post)
     return {"thumb": thumb} if thumb else {}
 
 

@@ -291,6 +291,28 @@ def notification_create(
     return notification
 
 
+def notification_thumb_set(*, post_id: int, thumb: dict | None, keep_for: int) -> int:
+    """Show the post's thumbnail (`thumb`, its stored renditions) in the notifications
+    about it again, or withdraw it (None) from them, except from `keep_for`'s (the author,
+    who still sees a post moderation hid). The number of notifications changed. Few rows
+    change: the author's notifications (likes, comments) are kept as they are, and others
+    receive notifications about a post only when mentioned."""
+    changed = 0
+    notifications = Notification.objects.filter(post_id=post_id).exclude(recipient_id=keep_for)
+    for notification in notifications.only("pk", "snapshot"):
+        snapshot = dict(notification.snapshot)
+        if thumb is None:
+            if snapshot.pop("thumb", None) is None:
+                continue
+        elif snapshot.get("thumb") == thumb:
+            continue
+        else:
+            snapshot["thumb"] = thumb
+        Notification.objects.filter(pk=notification.pk).update(snapshot=snapshot)
+        changed += 1
+    return changed
+
+
 def notification_delete_for_post(*, post_id: int) -> None:
     """Delete the notifications about a post (called when it is deleted)."""
     _notifications_delete(Notification.objects.filter(post_id=post_id))

@@ -22,6 +22,7 @@ from accounts.models import User
 from accounts.services import user_blacklist_refresh_tokens
 from posts import services
 from posts.models import MODERATION_NOTE_MAX_LENGTH, Comment, ModerationAction, Post, Report
+from social import services as social_services
 
 Kind = ModerationAction.Kind
 TargetType = Report.TargetType
@@ -137,6 +138,13 @@ def _set_hidden(post_id: int, *, hidden: bool) -> bool:
         return False
     post.hidden_at = timezone.now() if hidden else None
     post.save(update_fields=["hidden_at"])
+    # A notification keeps a snapshot of the post's thumbnail: someone it mentioned must
+    # no longer see a picture moderation hid, and sees it again once it is shown.
+    social_services.notification_thumb_set(
+        post_id=post.pk,
+        thumb=None if hidden else services.post_thumb(post),
+        keep_for=post.author_id,
+    )
     return True
 
 

@@ -8,6 +8,7 @@ from pytest_django import Settings
 
 from accounts.models import User
 from posts import moderation
+from posts import services as post_services
 from posts.models import Like, ModerationAction, Post
 from tests.conftest import bearer_client
 from tests.factories import CommentFactory, PostFactory, UserFactory
@@ -142,3 +143,27 @@ def test_suspending_twice_logs_once(moderator: User, charlie: User) -> None:
     assert moderation.user_suspend(moderator=moderator, user=charlie) is not None
     assert moderation.user_suspend(moderator=moderator, user=charlie) is None
     assert ModerationAction.objects.count() == 1
+
+
+def test_a_hidden_post_leaves_the_thumbnails_of_notifications_but_its_authors(
+    moderator: User, bob: User
+) -> None:
+    author = UserFactory(username="author")
+    post = PostFactory(author=author, caption="With @bob today")
+    post_services.like_create(user=bob, post=post)
+
+    def thumb_seen_by(user: User) -> str | None:
+        answer = bearer_client(user).get("/api/v1/notifications/")
+        assert answer.status_code == 200
+        (notification,) = answer.json()["results"]
+        return notification["post"]["thumb"]
+
+    assert thumb_seen_by(bob)  # mentioned
+    assert thumb_seen_by(author)  # liked
+
+    moderation.post_hide(moderator=moderator, post=post)
+    assert thumb_seen_by(bob) is None
+    assert thumb_seen_by(author)  # the author still sees their hidden post
+
+    moderation.post_unhide(moderator=moderator, post=post)
+    assert thumb_seen_by(bob) == thumb_seen_by(author)
