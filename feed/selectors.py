@@ -243,17 +243,6 @@ def _posts_in_order(ids: Sequence[int], viewer: Viewer, *, comments: bool = True
 # It only chooses candidates; `_posts_in_order` applies the visibility rule to them.
 
 
-@dataclass(frozen=True)
-class _Tables:
-    timeline: str
-    post: str
-    follow: str
-
-
-def _tables() -> _Tables:
-    return _Tables(TimelineEntry._meta.db_table, Post._meta.db_table, Follow._meta.db_table)
-
-
 def _newest_first(
     select: str, where: list[str], params: list, position: Position | None, time: str, pk: str
 ) -> tuple[str, list]:
@@ -274,10 +263,10 @@ def _db_datetime(value: datetime) -> object:
 def _page_branches(
     viewer: User, high_reach: frozenset[int], position: Position | None, limit: int
 ) -> list[tuple[str, list]]:
-    tables = _tables()
+    timeline, post, follow = (model._meta.db_table for model in (TimelineEntry, Post, Follow))
     branches = [
         _newest_first(
-            f"SELECT post_id, created_at FROM {tables.timeline}",  # noqa: S608 (model tables)
+            f"SELECT post_id, created_at FROM {timeline}",  # noqa: S608 (model tables)
             ["owner_id = %s"],
             [viewer.pk],
             position,
@@ -286,8 +275,8 @@ def _page_branches(
         )
     ]
     authors = sorted(high_reach - {viewer.pk})
-    select = f"SELECT id, created_at FROM {tables.post}"  # noqa: S608 (model table)
-    followed = f"SELECT followee_id FROM {tables.follow} WHERE follower_id = %s"  # noqa: S608
+    select = f"SELECT id, created_at FROM {post}"  # noqa: S608 (model table)
+    followed = f"SELECT followee_id FROM {follow} WHERE follower_id = %s"  # noqa: S608
     if len(authors) > HIGH_REACH_BRANCHES_MAX:
         marks = ", ".join(["%s"] * len(authors))
         where = [f"author_id IN ({followed} AND followee_id IN ({marks}))"]

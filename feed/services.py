@@ -47,7 +47,7 @@ def _inactive_cutoff() -> datetime:
 
 
 def timeline_fan_out(*, post_id: int) -> int:
-    """Put a new post into its author's timeline and their active followers'; the number
+    """Put a new post into its author's timeline and their followers'; the number
     of entries written. An author with more than FEED_FANOUT_MAX_FOLLOWERS followers is
     recorded as high-reach instead (their posts are merged at read time). Followers who
     have not read their feed for FEED_INACTIVE_DAYS are skipped and their timeline marked

@@ -283,15 +283,14 @@ class Hub:
             self._fan_out(group, event)
 
     def _fan_out(self, group: str, event: Event) -> None:
+        """Hand the event to every local socket of the group in this turn of the loop; each
+        socket writes it at once or queues it (LiveConsumer.flush), in the order events
+        came."""
         members = self.members.get(group)
         if not members:
             return
-        self._deliver(list(members), event, json.dumps(client_view(event)))
-
-    def _deliver(self, subscribers: list[Subscriber], event: Event, text: str) -> None:
-        """Hand the event to every local socket in this turn of the loop; each socket
-        writes it from its own queue (LiveConsumer.write), in the order events came."""
-        for subscriber in subscribers:
+        text = json.dumps(client_view(event))
+        for subscriber in list(members):
             try:
                 subscriber.deliver(event, text)
             except Exception:

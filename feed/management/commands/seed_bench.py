@@ -317,24 +317,7 @@ class Command(BaseCommand):
                 AND (p.rank <= {int(depth)} OR f.follower_id IN ({full_ids}))
                 ON CONFLICT DO NOTHING""",
         ]
-        indexes = TimelineEntry._meta.indexes
-        postgresql = connection.vendor == "postgresql"
-        with transaction.atomic():
-            if postgresql:
-                # Millions of rows: build the secondary indexes once afterwards, and skip
-                # the per-row foreign key triggers (the rows come from existing ones).
-                with connection.schema_editor(atomic=False) as editor:
-                    for index in indexes:
-                        editor.remove_index(TimelineEntry, index)
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL session_replication_role = replica")
-            with connection.cursor() as cursor:
-                for statement in statements:
-                    cursor.execute(statement)
-                if postgresql:
-                    cursor.execute("SET LOCAL session_replication_role = origin")
-            if postgresql:
-                with connection.schema_editor(atomic=False) as editor:
-                    for index in indexes:
-                        editor.add_index(TimelineEntry, index)
+        with transaction.atomic(), connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
         return TimelineEntry.objects.count()
