@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -14,6 +16,11 @@ class InstacloneUserManager(UserManager["User"]):
     def get_by_natural_key(self, username: str | None) -> "User":
         # Usernames are unique case-insensitively, so lookups ignore case too.
         return self.get(username__iexact=username)
+
+
+# What other people see of an account wherever it appears: a change to one of these moves
+# `profile_changed_at`, which versions the cached cards that show the account.
+DISPLAY_FIELDS = frozenset({"username", "full_name", "avatar"})
 
 
 class User(AbstractUser):
@@ -39,6 +46,7 @@ class User(AbstractUser):
     followers_count = models.PositiveIntegerField(default=0)
     following_count = models.PositiveIntegerField(default=0)
     posts_count = models.PositiveIntegerField(default=0)
+    profile_changed_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = InstacloneUserManager()
 
@@ -56,6 +64,14 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or DISPLAY_FIELDS.intersection(update_fields):
+            self.profile_changed_at = timezone.now()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "profile_changed_at"}
+        super().save(*args, **kwargs)
 
     @property
     def display_name(self) -> str:

@@ -7,10 +7,12 @@ timeline and the discovery caches only choose candidate ids, the visibility rule
 A feed page is a fixed number of queries whatever the page size (5-50) or the number of
 accounts followed: (1) the page's ids, from the viewer's timeline merged with the latest
 posts of the high-reach accounts they follow (one UNION of index range scans), (2) those
-posts with their author, the viewer's liked / saved flags and the mentioned usernames,
-(3) their media, (4) their two latest comments (one window-function query). Hashtags come
-from the caption (the stored ones are parsed from it). Plus one cache round trip; on the
-first read in FEED_SEEN_SECONDS, one UPDATE recording the visit and one cache write.
+posts with their author, the viewer's liked / saved flags, the mentioned usernames and
+which two comments are their latest for this viewer (one index range per post), (3) their
+media, (4) those comments. Hashtags come from the caption (the stored ones are parsed
+from it). Plus one cache round trip; on the first read in FEED_SEEN_SECONDS, one UPDATE
+recording the visit and one cache write. The pages (feed.cards) skip (3) and (4) for the
+posts whose rendered card is cached.
 """
 
 import math
@@ -29,7 +31,6 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
-    F,
     IntegerField,
     OuterRef,
     Q,
@@ -37,9 +38,8 @@ from django.db.models import (
     Subquery,
     Value,
     When,
-    Window,
 )
-from django.db.models.functions import Lower, RowNumber
+from django.db.models.functions import Cast, Concat, Lower
 from django.http import Http404
 from django.utils import timezone
 
@@ -130,7 +130,32 @@ _MEDIA_FIELDS = tuple(field.attname for field in PostMedia._meta.concrete_fields
 _COMMENT_FIELDS = tuple(field.attname for field in Comment._meta.concrete_fields)
 
 
-def _post_rows(viewer: Viewer, ids: list[int]) -> QuerySet:
+def _latest_comment_keys(viewer: Viewer) -> Subquery:
+    """Per post, the latest comments `viewer` sees (at most LATEST_COMMENTS) as
+    "id/author id/author's profile_changed_at", comma-joined in no order: what they show
+    is fixed by these, so they also version the post's cached card (feed.cards)."""
+    latest = (_latest_comments(viewer).filter(post=OuterRef(OuterRef("pk"))).values("pk"))[
+        :LATEST_COMMENTS
+    ]
+    key = Concat(
+        Cast("pk", CharField()),
+        Value("/"),
+        Cast("author_id", CharField()),
+        Value("/"),
+        Cast("author__profile_changed_at", CharField()),
+        output_field=CharField(),
+    )
+    keys = (
+        Comment.objects.filter(pk__in=latest)
+        .order_by()
+        .values("post")
+        .annotate(keys=_JoinedNames(key))
+        .values("keys")
+    )
+    return Subquery(keys, output_field=CharField())
+
+
+def _post_rows(viewer: Viewer, ids: list[int], *, comments: bool) -> QuerySet:
     mentioned = (
         Mention.objects.filter(post=OuterRef("pk"))
         .order_by()
@@ -138,20 +163,28 @@ def _post_rows(viewer: Viewer, ids: list[int]) -> QuerySet:
         .annotate(names=_JoinedNames(Lower("user__username")))
         .values("names")
     )
-    return (
-        visible_posts(viewer)
-        .filter(pk__in=ids)
-        .annotate(
-            **viewer_flags(viewer), mentioned_names=Subquery(mentioned, output_field=CharField())
-        )
-        .values_list(
-            *_POST_FIELDS,
-            *_AUTHOR_COLUMNS,
-            "viewer_liked",
-            "viewer_saved",
-            "mentioned_names",
-        )
+    posts = visible_posts(viewer).filter(pk__in=ids)
+    comment_keys = _latest_comment_keys(viewer) if comments else Value("", CharField())
+    return posts.annotate(
+        **viewer_flags(viewer),
+        mentioned_names=Subquery(mentioned, output_field=CharField()),
+        comment_keys=comment_keys,
+    ).values_list(
+        *_POST_FIELDS,
+        *_AUTHOR_COLUMNS,
+        "viewer_liked",
+        "viewer_saved",
+        "mentioned_names",
+        "comment_keys",
     )
+
+
+def _with_comments(viewer: Viewer, ids: list[int]) -> QuerySet:
+    return _post_rows(viewer, ids, comments=True)
+
+
+def _without_comments(viewer: Viewer, ids: list[int]) -> QuerySet:
+    return _post_rows(viewer, ids, comments=False)
 
 
 def _media_rows(viewer: Viewer, ids: list[int]) -> QuerySet:
@@ -159,14 +192,7 @@ def _media_rows(viewer: Viewer, ids: list[int]) -> QuerySet:
 
 
 def _comment_rows(viewer: Viewer, ids: list[int]) -> QuerySet:
-    newest_first = (F("created_at").desc(), F("pk").desc())
-    return (
-        _latest_comments(viewer)
-        .filter(post_id__in=ids)
-        .annotate(rank=Window(RowNumber(), partition_by=F("post_id"), order_by=newest_first))
-        .filter(rank__lte=LATEST_COMMENTS)
-        .values_list(*_COMMENT_FIELDS, *_AUTHOR_COLUMNS)
-    )
+    return Comment.objects.filter(pk__in=ids).values_list(*_COMMENT_FIELDS, *_AUTHOR_COLUMNS)
 
 
 def _with_author(model: type, fields: tuple[str, ...], row: list) -> Any:
@@ -200,39 +226,56 @@ def _attach_media(posts: list[Post]) -> None:
         post._prefetched_objects_cache = {"media": prefetched}
 
 
-def _attach_comments(posts: list[Post], viewer: Viewer) -> None:
-    ids = [post.pk for post in posts]
+def _attach_comments(posts: list[Post]) -> None:
+    """The comments named by each post's `comment_keys`, oldest first."""
+    ids = [comment_id for post in posts for comment_id, _ in post.comment_keys]
     by_post: dict[int, list[Comment]] = defaultdict(list)
-    for row in compiled.rows("feed.comments", _comment_rows, viewer=viewer, ids=ids):
-        comment = _with_author(Comment, _COMMENT_FIELDS, row)
-        by_post[comment.post_id].append(comment)
+    if ids:
+        for row in compiled.rows("feed.comments", _comment_rows, viewer=None, ids=ids):
+            comment = _with_author(Comment, _COMMENT_FIELDS, row)
+            by_post[comment.post_id].append(comment)
     for post in posts:
-        post.latest_comments_newest_first = by_post.get(post.pk, [])
+        comments = by_post.get(post.pk, [])
+        comments.sort(key=lambda comment: (comment.created_at, comment.pk))
+        post.latest_comments = comments
 
 
-def _finish(post: Post) -> Post:
-    post.mentioned = frozenset(filter(None, (post.mentioned_names or "").split(",")))
-    post.hashtag_names = parse_hashtags(post.caption)
-    newest_first = getattr(post, "latest_comments_newest_first", [])
-    post.latest_comments = list(reversed(newest_first))
-    return post
-
-
-def _posts_in_order(ids: Sequence[int], viewer: Viewer, *, comments: bool = True) -> list[Post]:
-    """The visible ones of these posts with display data, in the order of `ids`."""
-    if not ids:
-        return []
-    found: dict[int, Post] = {}
-    for row in compiled.rows("feed.posts", _post_rows, viewer=viewer, ids=ids):
-        post = _with_author(Post, _POST_FIELDS, row)
-        post.viewer_liked, post.viewer_saved, post.mentioned_names = row[-3:]
-        found[post.pk] = post
-    posts = list(found.values())
+def attach_display(posts: list[Post]) -> None:
+    """Load what the page shows of these posts (from `_posts_in_order(display=False)`)
+    beyond their row: media, and the latest comments. Two queries whatever the count."""
     if posts:
         _attach_media(posts)
-        if comments:
-            _attach_comments(posts, viewer)
-    return [_finish(found[pk]) for pk in ids if pk in found]
+        _attach_comments(posts)
+
+
+def _comment_keys(joined: str | None) -> tuple[tuple[int, str], ...]:
+    """(comment id, "id/author id/version") pairs of `_latest_comment_keys`, by id."""
+    keys = [(int(key.split("/", 1)[0]), key) for key in filter(None, (joined or "").split(","))]
+    return tuple(sorted(keys))
+
+
+def _posts_in_order(
+    ids: Sequence[int], viewer: Viewer, *, comments: bool = True, display: bool = True
+) -> list[Post]:
+    """The visible ones of these posts, in the order of `ids`, with their author and the
+    viewer's flags; with `display`, also their media and latest comments (else
+    `attach_display` loads them later, for the posts a cache did not have)."""
+    if not ids:
+        return []
+    build = _with_comments if comments else _without_comments
+    found: dict[int, Post] = {}
+    for row in compiled.rows(("feed.posts", comments), build, viewer=viewer, ids=ids):
+        post = _with_author(Post, _POST_FIELDS, row)
+        post.viewer_liked, post.viewer_saved, mentioned, keys = row[-4:]
+        post.mentioned = frozenset(filter(None, (mentioned or "").split(",")))
+        post.hashtag_names = parse_hashtags(post.caption)
+        post.comment_keys = _comment_keys(keys)
+        post.latest_comments = []
+        found[post.pk] = post
+    posts = [found[pk] for pk in ids if pk in found]
+    if display:
+        attach_display(posts)
+    return posts
 
 
 # --- Home feed ------------------------------------------------------------------------------
@@ -306,10 +349,12 @@ def _union_page(branches: list[tuple[str, list]], limit: int) -> list[tuple[int,
         return cursor.fetchall()
 
 
-def feed_page_for(*, viewer: User, cursor: str | None = None, size: int = 20) -> PostPage:
+def feed_page_for(
+    *, viewer: User, cursor: str | None = None, size: int = 20, display: bool = True
+) -> PostPage:
     """A page of `viewer`'s home feed (their posts and those of everyone they follow),
     newest first, after `cursor` (Http404 if malformed). Records the visit (and rebuilds
-    a timeline left stale while the viewer was away)."""
+    a timeline left stale while the viewer was away). `display` as for `_posts_in_order`."""
     position = decode(cursor)
     high_reach = services.feed_open(user_id=viewer.pk, seen_seconds=FEED_SEEN_SECONDS)
     rows = _union_page(_page_branches(viewer, high_reach, position, size + 1), size + 1)
@@ -318,7 +363,7 @@ def feed_page_for(*, viewer: User, cursor: str | None = None, size: int = 20) ->
         last_id, last_at = rows[size - 1]
         next_cursor = Position(as_datetime(last_at), last_id).encode()
     ids = [post_id for post_id, _ in rows[:size]]
-    return PostPage(posts=_posts_in_order(ids, viewer), next_cursor=next_cursor)
+    return PostPage(posts=_posts_in_order(ids, viewer, display=display), next_cursor=next_cursor)
 
 
 def feed_queries_live(*, viewer: User, size: int = 20) -> list[int]:
@@ -378,7 +423,12 @@ def _explore_offset(cursor: str | None) -> int:
 
 
 def explore_page_for(
-    *, viewer: Viewer, cursor: str | None = None, size: int = 20, comments: bool = True
+    *,
+    viewer: Viewer,
+    cursor: str | None = None,
+    size: int = 20,
+    comments: bool = True,
+    display: bool = True,
 ) -> PostPage:
     """Popular recent posts of public accounts that `viewer` does not follow and has not
     blocked (nor been blocked by), ranked by engagement with time decay. May lag writes
@@ -397,7 +447,7 @@ def explore_page_for(
     chosen = [post_id for post_id, _ in ranking[offset : offset + size]]
     more = offset + size < len(ranking)
     return PostPage(
-        posts=_posts_in_order(chosen, viewer, comments=comments),
+        posts=_posts_in_order(chosen, viewer, comments=comments, display=display),
         next_cursor=str(offset + size) if more else None,
     )
 
@@ -436,7 +486,7 @@ def hashtag_get(*, name: str) -> Hashtag:
 
 def tag_page_for(
     *, viewer: Viewer, hashtag: Hashtag, cursor: str | None = None, size: int = 20,
-    comments: bool = True,
+    comments: bool = True, display: bool = True,
 ) -> PostPage:  # fmt: skip
     """Posts with `hashtag` that `viewer` may see, newest first (the tag's own index)."""
     position = decode(cursor)
@@ -453,7 +503,8 @@ def tag_page_for(
         last_id, last_at = rows[size - 1]
         next_cursor = Position(last_at, last_id).encode()
     ids = [post_id for post_id, _ in rows[:size]]
-    return PostPage(posts=_posts_in_order(ids, viewer, comments=comments), next_cursor=next_cursor)
+    posts = _posts_in_order(ids, viewer, comments=comments, display=display)
+    return PostPage(posts=posts, next_cursor=next_cursor)
 
 
 def hashtag_search(*, query: str, limit: int = SEARCH_LIMIT) -> list[Hashtag]:

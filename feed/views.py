@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from accounts.selectors import SEARCH_QUERY_MAX_LENGTH
-from feed import selectors
+from feed import cards, selectors
 from instaclone.htmx import is_htmx
 from instaclone.pagination import Page
 from instaclone.ratelimit import rate_limit
@@ -38,9 +38,16 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("accounts:login")
     page = selectors.feed_page_for(
-        viewer=request.user, cursor=request.GET.get("cursor"), size=settings.API_PAGE_SIZE
+        viewer=request.user,
+        cursor=request.GET.get("cursor"),
+        size=settings.API_PAGE_SIZE,
+        display=False,
     )
-    context = {"posts": page.posts, "next_url": _next_url(request, page.next_cursor)}
+    context = {
+        "posts": page.posts,
+        "cards": cards.html_cards(page.posts, request),
+        "next_url": _next_url(request, page.next_cursor),
+    }
     if _is_htmx_next_page(request):
         return render(request, "feed/_feed_items.html", context)
     if not page.posts and not request.GET.get("cursor"):

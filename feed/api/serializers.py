@@ -37,11 +37,12 @@ def comment_data(comment: Comment) -> dict:
     }
 
 
-def post_data(post: Post, request: Request) -> dict:
-    """A post as feed.selectors returns it (display data loaded), in the API's shape."""
+def shared_post_data(post: Post) -> dict:
+    """What every viewer gets of a post as feed.selectors returns it (display data
+    loaded): `post_data` but the counts, the viewer's flags and the host of `url`."""
     return {
         "id": post.pk,
-        "url": request.build_absolute_uri(post.get_absolute_url()),
+        "url": post.get_absolute_url(),
         "author": user_data(post.author),
         "caption": post.caption,
         "media": [
@@ -56,14 +57,28 @@ def post_data(post: Post, request: Request) -> dict:
             for media in post.media.all()
         ],
         "hashtags": post.hashtag_names,
-        "likes_count": post.likes_count,
-        "comments_count": post.comments_count,
-        "liked": post.viewer_liked,
-        "saved": post.viewer_saved,
         "created_at": _time(post.created_at),
         "updated_at": _time(post.updated_at),
         "latest_comments": [comment_data(comment) for comment in post.latest_comments],
     }
+
+
+def viewer_post_data(post: Post, shared: dict, request: Request) -> dict:
+    """`shared` (`shared_post_data(post)`, perhaps from a cache) completed for this
+    request: the absolute `url`, the counts and the viewer's flags."""
+    return {
+        **shared,
+        "url": request.build_absolute_uri(shared["url"]),
+        "likes_count": post.likes_count,
+        "comments_count": post.comments_count,
+        "liked": post.viewer_liked,
+        "saved": post.viewer_saved,
+    }
+
+
+def post_data(post: Post, request: Request) -> dict:
+    """A post as feed.selectors returns it (display data loaded), in the API's shape."""
+    return viewer_post_data(post, shared_post_data(post), request)
 
 
 # --- Schema only ---------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from feed import selectors
+from feed import cards, selectors
 from feed.api import serializers as s
 
 CURSOR = OpenApiParameter("cursor", str, description="from the previous page's `next`")
@@ -29,10 +29,11 @@ def _list(results: list, next_url: str | None = None) -> Response:
 
 
 def _posts_response(request: Request, page: selectors.PostPage) -> Response:
+    """A page of posts selected with `display=False`: their cards do the rest."""
     next_url = None
     if page.next_cursor:
         next_url = replace_query_param(request.build_absolute_uri(), "cursor", page.next_cursor)
-    return _list([s.post_data(post, request) for post in page.posts], next_url)
+    return _list(cards.api_results(page.posts, request), next_url)
 
 
 def _paginated(name: str, item: type[serializers.Serializer]) -> serializers.Serializer:
@@ -56,6 +57,7 @@ class FeedView(APIView):
             viewer=request.user,
             cursor=request.query_params.get("cursor"),
             size=_page_size(request),
+            display=False,
         )
         return _posts_response(request, page)
 
@@ -71,6 +73,7 @@ class ExploreView(APIView):
             viewer=request.user,
             cursor=request.query_params.get("cursor"),
             size=_page_size(request),
+            display=False,
         )
         return _posts_response(request, page)
 
@@ -96,6 +99,7 @@ class TagPostsView(APIView):
             hashtag=hashtag,
             cursor=request.query_params.get("cursor"),
             size=_page_size(request),
+            display=False,
         )
         return _posts_response(request, page)
 
