@@ -26,6 +26,7 @@ from django.http import Http404
 
 from accounts import selectors as account_selectors
 from accounts.models import User
+from instaclone import compiled
 from social.models import Block, Follow, FollowRequest, Notification
 
 Viewer = User | AnonymousUser | None
@@ -231,8 +232,7 @@ class NavCounts:
     follow_requests: int
 
 
-def nav_counts(*, user: User) -> NavCounts:
-    """The navigation's badges in one query."""
+def _nav_count_row(user: User, ids: list[int]) -> QuerySet:
     unread = (
         _visible_notifications(user)
         .filter(read=False)
@@ -248,13 +248,19 @@ def nav_counts(*, user: User) -> NavCounts:
         .annotate(count=Count("pk"))
         .values("count")
     )
-    counts = (
+    return (
         User.objects.filter(pk=user.pk)
         .annotate(
             unread=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)),
             requests=Coalesce(Subquery(requests, output_field=IntegerField()), Value(0)),
         )
-        .values("unread", "requests")
-        .first()
-    ) or {"unread": 0, "requests": 0}
-    return NavCounts(unread_notifications=counts["unread"], follow_requests=counts["requests"])
+        .values_list("unread", "requests")
+    )
+
+
+def nav_counts(*, user: User) -> NavCounts:
+    """The navigation's badges in one query (on every page: compiled once, see
+    instaclone.compiled)."""
+    rows = compiled.rows("social.nav_counts", _nav_count_row, viewer=user, ids=[])
+    unread, requests = rows[0] if rows else (0, 0)
+    return NavCounts(unread_notifications=unread, follow_requests=requests)
