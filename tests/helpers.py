@@ -2,6 +2,8 @@
 
 from collections.abc import Callable
 
+import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -22,3 +24,27 @@ def assert_constant_queries(
     after = count_queries(action)
     assert after == before, f"queries grew from {before} to {after} with more rows"
     assert after <= at_most, f"{after} queries, expected at most {at_most}"
+
+
+def record_cache_round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A list that receives the name of each cache call made from now on (get, get_many,
+    set, set_many, delete, add): one per round trip to Redis. LocMemCache's get_many
+    calls get() once per key where Redis answers one MGET, so nested calls are left out."""
+    calls: list[str] = []
+    depth = [0]
+
+    def counted(name: str, original: Callable) -> Callable:
+        def call(*args: object, **kwargs: object) -> object:
+            if not depth[0]:
+                calls.append(name)
+            depth[0] += 1
+            try:
+                return original(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        return call
+
+    for name in ("get", "get_many", "set", "set_many", "delete", "add"):
+        monkeypatch.setattr(cache, name, counted(name, getattr(cache, name)))
+    return calls

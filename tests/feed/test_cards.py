@@ -12,6 +12,7 @@ from accounts.models import User
 from posts.models import Post
 from tests.conftest import bearer_client
 from tests.factories import CommentFactory, PostFactory, follow
+from tests.helpers import record_cache_round_trips
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +160,17 @@ def test_a_reload_reads_cached_cards_without_media_or_comment_queries(
     # The token's user; the ids and the rows.
     with django_assert_max_num_queries(1 + 2):
         assert api.get("/api/v1/feed/").json()["results"][0]["latest_comments"][0]["text"] == "Once"
+
+
+def test_a_reload_is_two_cache_reads(
+    alice: User, bob_post: Post, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = html_client(alice)
+    client.get("/")
+    calls = record_cache_round_trips(monkeypatch)
+    client.get("/")
+    # The visit and the high-reach authors; then every card of the page.
+    assert calls == ["get_many", "get_many"]
+    calls.clear()
+    bearer_client(alice).get("/api/v1/feed/")
+    assert calls == ["get_many", "get_many"]

@@ -17,6 +17,7 @@ from posts.selectors import post_get
 from tests.conftest import bearer_client
 from tests.factories import CommentFactory, PostFactory, follow
 from tests.feed.network import grow_network
+from tests.helpers import record_cache_round_trips
 
 pytestmark = pytest.mark.django_db
 
@@ -197,25 +198,7 @@ def test_feed_uses_at_most_two_cache_round_trips(
     alice: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     grow_network(alice, followees=5, posts=30, prefix="c")
-    calls: list[str] = []
-    depth = [0]
-
-    def counted(name: str, original: Callable) -> Callable:
-        # Only the feed's own calls: LocMemCache.get_many calls get() once per key, where
-        # Redis answers one MGET.
-        def call(*args: object, **kwargs: object) -> object:
-            if not depth[0]:
-                calls.append(name)
-            depth[0] += 1
-            try:
-                return original(*args, **kwargs)
-            finally:
-                depth[0] -= 1
-
-        return call
-
-    for name in ("get", "get_many", "set", "set_many", "delete", "add"):
-        monkeypatch.setattr(cache, name, counted(name, getattr(cache, name)))
+    calls = record_cache_round_trips(monkeypatch)
     selectors.feed_page_for(viewer=alice)
     forget_visit(alice)
     calls.clear()
