@@ -264,6 +264,10 @@ if AWS_STORAGE_BUCKET_NAME:
     }
 else:
     MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# A cached feed card carries signed media URLs: it expires while they are still good for
+# at least as long again.
+if MEDIA_STORAGE.get("OPTIONS", {}).get("querystring_auth"):
+    FEED_CARD_SECONDS = min(FEED_CARD_SECONDS, MEDIA_STORAGE["OPTIONS"]["querystring_expire"] // 2)
 STORAGES = {
     "default": MEDIA_STORAGE,
     "staticfiles": {
