@@ -238,6 +238,18 @@ async def test_comments_of_blocked_people_are_not_forwarded() -> None:
     await ws.disconnect()
 
 
+def unsigned(value: object) -> object:
+    """`value` with its URLs' query strings cut: on S3 each answer signs its URLs anew,
+    with the second it was made in."""
+    if isinstance(value, dict):
+        return {key: unsigned(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [unsigned(item) for item in value]
+    if isinstance(value, str) and value.startswith("http"):
+        return value.split("?", 1)[0]
+    return value
+
+
 async def test_notifications_reach_the_recipient_only_with_the_unread_count() -> None:
     alice, bob = await make_user("alice"), await make_user("bob")
     post = await make_post(alice)
@@ -247,9 +259,9 @@ async def test_notifications_reach_the_recipient_only_with_the_unread_count() ->
     event = await next_event(alice_ws, "notification")
     api = await db(bearer_client)(alice)
     listed = (await db(api.get)("/api/v1/notifications/")).json()
-    assert event == {
+    assert unsigned(event) == {
         "type": "notification",
-        "notification": listed["results"][0],
+        "notification": unsigned(listed["results"][0]),
         "unread_count": listed["unread_count"],
     }
     assert event["unread_count"] == 1
