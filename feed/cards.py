@@ -44,7 +44,7 @@ def _version(post: Post) -> str:
         str(post.pk),
         post.updated_at.isoformat(),
         post.author.profile_changed_at.isoformat(),
-        *(key for _, key in post.comment_keys),
+        *(key.version for key in post.comment_keys),
     ]
     return hashlib.blake2b("|".join(parts).encode(), digest_size=12).hexdigest()
 
@@ -72,8 +72,8 @@ def _html_variant(post: Post, viewer_id: int | None, eager: bool) -> str:
     """What else an HTML card shows: the viewer's flags, the counts, which buttons."""
     flags = [post.viewer_liked, post.viewer_saved, eager, viewer_id is not None]
     flags.append(viewer_id == post.author_id)
-    # The keys' second part is the comment's author: the viewer may delete their own.
-    flags += [key.split("/")[1] == str(viewer_id) for _, key in post.comment_keys]
+    # The viewer may delete their own comments.
+    flags += [key.author_id == viewer_id for key in post.comment_keys]
     bits = "".join("1" if flag else "0" for flag in flags)
     return f"{bits}:{post.likes_count}:{post.comments_count}"
 

@@ -20,7 +20,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -106,11 +107,7 @@ class _JoinedNames(Aggregate):
 
 def _latest_comments(viewer: Viewer) -> QuerySet[Comment]:
     # A suspended account's comments vanish with it, as in posts.selectors' lists.
-    comments = (
-        Comment.objects.filter(author__is_active=True)
-        .select_related("author")
-        .order_by("-created_at", "-pk")
-    )
+    comments = Comment.objects.filter(author__is_active=True).order_by("-created_at", "-pk")
     user = authenticated(viewer)
     if user is not None:
         comments = comments.filter(~block_between(user, "author_id"))
@@ -179,14 +176,6 @@ def _post_rows(viewer: Viewer, ids: list[int], *, comments: bool) -> QuerySet:
     )
 
 
-def _with_comments(viewer: Viewer, ids: list[int]) -> QuerySet:
-    return _post_rows(viewer, ids, comments=True)
-
-
-def _without_comments(viewer: Viewer, ids: list[int]) -> QuerySet:
-    return _post_rows(viewer, ids, comments=False)
-
-
 def _media_rows(viewer: Viewer, ids: list[int]) -> QuerySet:
     return PostMedia.objects.filter(post_id__in=ids).values_list(*_MEDIA_FIELDS)
 
@@ -228,7 +217,7 @@ def _attach_media(posts: list[Post]) -> None:
 
 def _attach_comments(posts: list[Post]) -> None:
     """The comments named by each post's `comment_keys`, oldest first."""
-    ids = [comment_id for post in posts for comment_id, _ in post.comment_keys]
+    ids = [key.comment_id for post in posts for key in post.comment_keys]
     by_post: dict[int, list[Comment]] = defaultdict(list)
     if ids:
         for row in compiled.rows("feed.comments", _comment_rows, viewer=None, ids=ids):
@@ -248,9 +237,19 @@ def attach_display(posts: list[Post]) -> None:
         _attach_comments(posts)
 
 
-def _comment_keys(joined: str | None) -> tuple[tuple[int, str], ...]:
-    """(comment id, "id/author id/version") pairs of `_latest_comment_keys`, by id."""
-    keys = [(int(key.split("/", 1)[0]), key) for key in filter(None, (joined or "").split(","))]
+class CommentKey(NamedTuple):
+    """One of a post's latest comments, as `_latest_comment_keys` names it."""
+
+    comment_id: int
+    author_id: int
+    version: str  # the whole "id/author id/author's profile_changed_at"
+
+
+def _comment_keys(joined: str | None) -> tuple[CommentKey, ...]:
+    keys = []
+    for version in filter(None, (joined or "").split(",")):
+        comment_id, author_id, _ = version.split("/", 2)
+        keys.append(CommentKey(int(comment_id), int(author_id), version))
     return tuple(sorted(keys))
 
 
@@ -262,7 +261,7 @@ def _posts_in_order(
     `attach_display` loads them later, for the posts a cache did not have)."""
     if not ids:
         return []
-    build = _with_comments if comments else _without_comments
+    build = partial(_post_rows, comments=comments)
     found: dict[int, Post] = {}
     for row in compiled.rows(("feed.posts", comments), build, viewer=viewer, ids=ids):
         post = _with_author(Post, _POST_FIELDS, row)
