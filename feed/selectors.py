@@ -44,7 +44,7 @@ from django.db.models.functions import Cast, Concat, Lower
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import DISPLAY_FIELDS, User
 from accounts.selectors import SEARCH_CONTAINS_MIN_LENGTH, SEARCH_QUERY_MAX_LENGTH
 from feed import services
 from feed.cursors import Position, as_datetime, before, decode
@@ -119,9 +119,16 @@ def _latest_comments(viewer: Viewer) -> QuerySet[Comment]:
 # comments. Built through the ORM every time, they were most of a feed page's time.
 DB = "default"
 _POST_FIELDS = tuple(field.attname for field in Post._meta.concrete_fields)
-_USER_FIELDS = tuple(field.attname for field in User._meta.concrete_fields)
+# What a feed shows of an author (the rest is deferred: reading a column costs its
+# converter on every row, and an account row has twenty). In the model's order, which is
+# the order Model.from_db takes a subset of columns in.
+_USER_FIELDS = tuple(
+    field.attname
+    for field in User._meta.concrete_fields
+    if field.attname in {"id", "profile_changed_at", *DISPLAY_FIELDS}
+)
 # The author's columns but their id, which is the row's own author_id: selecting it twice
-# would give two columns one name, which a window-filtered query cannot tell apart.
+# would give two columns one name.
 _AUTHOR_COLUMNS = tuple(f"author__{name}" for name in _USER_FIELDS if name != "id")
 _MEDIA_FIELDS = tuple(field.attname for field in PostMedia._meta.concrete_fields)
 _COMMENT_FIELDS = tuple(field.attname for field in Comment._meta.concrete_fields)
@@ -231,10 +238,14 @@ def _attach_comments(posts: list[Post]) -> None:
 
 def attach_display(posts: list[Post]) -> None:
     """Load what the page shows of these posts (from `_posts_in_order(display=False)`)
-    beyond their row: media, and the latest comments. Two queries whatever the count."""
+    beyond their row: media, the latest comments, the hashtags and mentions of the
+    caption. Two queries whatever the count."""
     if posts:
         _attach_media(posts)
         _attach_comments(posts)
+    for post in posts:
+        post.mentioned = frozenset(filter(None, (post.mentioned_names or "").split(",")))
+        post.hashtag_names = parse_hashtags(post.caption)
 
 
 class CommentKey(NamedTuple):
@@ -265,9 +276,7 @@ def _posts_in_order(
     found: dict[int, Post] = {}
     for row in compiled.rows(("feed.posts", comments), build, viewer=viewer, ids=ids):
         post = _with_author(Post, _POST_FIELDS, row)
-        post.viewer_liked, post.viewer_saved, mentioned, keys = row[-4:]
-        post.mentioned = frozenset(filter(None, (mentioned or "").split(",")))
-        post.hashtag_names = parse_hashtags(post.caption)
+        post.viewer_liked, post.viewer_saved, post.mentioned_names, keys = row[-4:]
         post.comment_keys = _comment_keys(keys)
         post.latest_comments = []
         found[post.pk] = post
