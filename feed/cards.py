@@ -17,7 +17,7 @@ Per page: one cache read for all cards, and for the missing ones two queries
 (`selectors.attach_display`) and one cache write.
 """
 
-import hashlib
+import json
 import secrets
 from collections.abc import Callable
 
@@ -28,65 +28,86 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
+from rest_framework.utils.encoders import JSONEncoder
 
 from feed import selectors
-from feed.api.serializers import shared_post_data, viewer_post_data
+from feed.api.serializers import shared_post_data
+from feed.selectors import FeedRow
 from posts.models import Post
 
 # Stand-ins rendered into a cached HTML card where the request's values go.
 CSRF_HOLE = f"csrf{secrets.token_hex(16)}"
 AGO_HOLE = f"ago{secrets.token_hex(16)}"
+_JSON_BOOLEANS = {True: "true", False: "false"}
 
 
-def _version(post: Post) -> str:
-    """What the shared part of `post`'s card shows, as a short digest."""
-    parts = [
-        str(post.pk),
-        post.updated_at.isoformat(),
-        post.author.profile_changed_at.isoformat(),
-        *(key.version for key in post.comment_keys),
-    ]
-    return hashlib.blake2b("|".join(parts).encode(), digest_size=12).hexdigest()
-
-
-def _cached(posts: list[Post], key: Callable[[Post], str], make: Callable[[Post], object]) -> list:
-    """`make(post)` for each post, from the cache where it is there under `key(post)`."""
-    keys = [key(post) for post in posts]
+def _cached(
+    rows: list[FeedRow], key: Callable[[FeedRow], str], make: Callable[[Post], object]
+) -> list:
+    """`make(row.post)` for each row, from the cache where it is there under `key(row)`."""
+    keys = [key(row) for row in rows]
     found = cache.get_many(keys)
-    missing = [post for post, name in zip(posts, keys, strict=True) if name not in found]
+    missing = [row for row, name in zip(rows, keys, strict=True) if name not in found]
     if missing:
-        selectors.attach_display(missing)
-        made = {key(post): make(post) for post in missing}
+        selectors.attach_display([row.post for row in missing])
+        made = {key(row): make(row.post) for row in missing}
         cache.set_many(made, settings.FEED_CARD_SECONDS)
         found.update(made)
     return [found[name] for name in keys]
 
 
-def api_results(posts: list[Post], request: HttpRequest) -> list[dict]:
-    """The API's `results` for these posts (`feed.api.serializers.post_data`'s shape)."""
-    shared = _cached(posts, lambda post: f"feed:card:api:{_version(post)}", shared_post_data)
-    return [viewer_post_data(post, card, request) for post, card in zip(posts, shared, strict=True)]
+def _json(value: object) -> str:
+    """`value` as DRF's JSONRenderer writes it (compact, not ASCII-escaped)."""
+    return json.dumps(value, cls=JSONEncoder, ensure_ascii=False, separators=(",", ":"))
 
 
-def _html_variant(post: Post, viewer_id: int | None, eager: bool) -> str:
+def _api_card(post: Post) -> tuple[str, str]:
+    """What every viewer gets of `post` in the API: its item as JSON text without the
+    closing brace, then its path (the origin of its `url` is the request's)."""
+    shared = shared_post_data(post)
+    path = shared.pop("url")
+    return _json(shared)[:-1], path
+
+
+def api_results(rows: list[FeedRow], request: HttpRequest) -> str:
+    """The API's `results` for these rows as JSON text, in the shape of
+    posts.api.serializers.PostSerializer plus `latest_comments`: the cached shared part of
+    each item, then its absolute `url`, the counts and the viewer's flags."""
+    origin = request.build_absolute_uri("/")[:-1]
+    cards = _cached(rows, lambda row: f"feed:card:json:{row.version}", _api_card)
+    items = [
+        f'{head},"url":{_json(origin + path)},"likes_count":{row.likes_count},'
+        f'"comments_count":{row.comments_count},"liked":{_JSON_BOOLEANS[row.viewer_liked]},'
+        f'"saved":{_JSON_BOOLEANS[row.viewer_saved]}}}'
+        for row, (head, path) in zip(rows, cards, strict=True)
+    ]
+    return f"[{','.join(items)}]"
+
+
+def api_page(rows: list[FeedRow], request: HttpRequest, next_url: str | None) -> str:
+    """A page of the API's post lists as JSON text: `next`, `previous` and `results`."""
+    return f'{{"next":{_json(next_url)},"previous":null,"results":{api_results(rows, request)}}}'
+
+
+def _html_variant(row: FeedRow, viewer_id: int | None, eager: bool) -> str:
     """What else an HTML card shows: the viewer's flags, the counts, which buttons."""
-    flags = [post.viewer_liked, post.viewer_saved, eager, viewer_id is not None]
-    flags.append(viewer_id == post.author_id)
+    flags = [row.viewer_liked, row.viewer_saved, eager, viewer_id is not None]
+    flags.append(viewer_id == row.author_id)
     # The viewer may delete their own comments.
-    flags += [key.author_id == viewer_id for key in post.comment_keys]
+    flags += [key.author_id == viewer_id for key in row.comment_keys]
     bits = "".join("1" if flag else "0" for flag in flags)
-    return f"{bits}:{post.likes_count}:{post.comments_count}"
+    return f"{bits}:{row.likes_count}:{row.comments_count}"
 
 
-def html_cards(posts: list[Post], request: HttpRequest) -> list[SafeString]:
-    """The rendered `feed/_post_card.html` of each post for this request."""
+def html_cards(rows: list[FeedRow], request: HttpRequest) -> list[SafeString]:
+    """The rendered `feed/_post_card.html` of each row's post for this request."""
     viewer = request.user
     viewer_id = viewer.pk if viewer.is_authenticated else None
-    eager = {posts[0].pk} if posts else set()
+    eager = {rows[0].pk} if rows else set()
 
-    def key(post: Post) -> str:
-        variant = _html_variant(post, viewer_id, post.pk in eager)
-        return f"feed:card:html:{_version(post)}:{variant}"
+    def key(row: FeedRow) -> str:
+        variant = _html_variant(row, viewer_id, row.pk in eager)
+        return f"feed:card:html:{row.version}:{variant}"
 
     def render(post: Post) -> str:
         context = {
@@ -101,7 +122,7 @@ def html_cards(posts: list[Post], request: HttpRequest) -> list[SafeString]:
     token = get_token(request)
     return [
         mark_safe(  # noqa: S308 (rendered by the template, which escaped it)
-            card.replace(CSRF_HOLE, token).replace(AGO_HOLE, timesince(post.created_at))
+            card.replace(CSRF_HOLE, token).replace(AGO_HOLE, timesince(row.created_at))
         )
-        for post, card in zip(posts, _cached(posts, key, render), strict=True)
+        for row, card in zip(rows, _cached(rows, key, render), strict=True)
     ]

@@ -15,6 +15,7 @@ recording the visit and one cache write. The pages (feed.cards) skip (3) and (4)
 posts whose rendered card is cached.
 """
 
+import hashlib
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -37,6 +38,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
     When,
 )
@@ -74,7 +76,7 @@ SEARCH_LIMIT = 20
 
 @dataclass
 class PostPage:
-    posts: list[Post]
+    posts: list  # of Post, or of FeedRow when selected with display=False
     next_cursor: str | None
 
 
@@ -130,17 +132,39 @@ _USER_FIELDS = tuple(
 # The author's columns but their id, which is the row's own author_id: selecting it twice
 # would give two columns one name.
 _AUTHOR_COLUMNS = tuple(f"author__{name}" for name in _USER_FIELDS if name != "id")
+# A post row's author: what a card shows, the avatar as its stored JSON text (parsed only
+# when a card is rendered; as text it also versions the card).
+_ROW_AUTHOR_FIELDS = tuple(name for name in _USER_FIELDS if name in DISPLAY_FIELDS)
+_ROW_AUTHOR_COLUMNS = tuple(
+    f"author_{name}_text" if name == "avatar" else f"author__{name}" for name in _ROW_AUTHOR_FIELDS
+)
+# A post row's times as text (PostgreSQL's ISO output, SQLite's stored value): a page of
+# cards cached reads only one, and converting a timestamp column costs on every row.
+_TIMES_AS_TEXT = ("created_at", "updated_at")
+_POST_ROW_COLUMNS = tuple(
+    f"{name}_text" if name in _TIMES_AS_TEXT else name for name in _POST_FIELDS
+)
 _MEDIA_FIELDS = tuple(field.attname for field in PostMedia._meta.concrete_fields)
 _COMMENT_FIELDS = tuple(field.attname for field in Comment._meta.concrete_fields)
+
+
+class _JoinedValues(Subquery):
+    """The single column of a subquery's rows, comma-joined: one aggregate over the
+    subquery as it is (its LIMIT applies first), where an aggregate in the subquery itself
+    would need it nested once more."""
+
+    template = "(SELECT STRING_AGG(joined.value, ',') FROM (%(subquery)s) AS joined)"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
+        template = "(SELECT GROUP_CONCAT(joined.value, ',') FROM (%(subquery)s) AS joined)"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
 
 
 def _latest_comment_keys(viewer: Viewer) -> Subquery:
     """Per post, the latest comments `viewer` sees (at most LATEST_COMMENTS) as
     "id/author id/author's profile_changed_at", comma-joined in no order: what they show
     is fixed by these, so they also version the post's cached card (feed.cards)."""
-    latest = (_latest_comments(viewer).filter(post=OuterRef(OuterRef("pk"))).values("pk"))[
-        :LATEST_COMMENTS
-    ]
     key = Concat(
         Cast("pk", CharField()),
         Value("/"),
@@ -149,14 +173,10 @@ def _latest_comment_keys(viewer: Viewer) -> Subquery:
         Cast("author__profile_changed_at", CharField()),
         output_field=CharField(),
     )
-    keys = (
-        Comment.objects.filter(pk__in=latest)
-        .order_by()
-        .values("post")
-        .annotate(keys=_JoinedNames(key))
-        .values("keys")
+    latest = (
+        _latest_comments(viewer).filter(post=OuterRef("pk")).annotate(value=key).values("value")
     )
-    return Subquery(keys, output_field=CharField())
+    return _JoinedValues(latest[:LATEST_COMMENTS])
 
 
 def _post_rows(viewer: Viewer, ids: list[int], *, comments: bool) -> QuerySet:
@@ -171,11 +191,13 @@ def _post_rows(viewer: Viewer, ids: list[int], *, comments: bool) -> QuerySet:
     comment_keys = _latest_comment_keys(viewer) if comments else Value("", CharField())
     return posts.annotate(
         **viewer_flags(viewer),
+        **{f"{name}_text": Cast(name, TextField()) for name in _TIMES_AS_TEXT},
+        author_avatar_text=Cast("author__avatar", TextField()),
         mentioned_names=Subquery(mentioned, output_field=CharField()),
         comment_keys=comment_keys,
     ).values_list(
-        *_POST_FIELDS,
-        *_AUTHOR_COLUMNS,
+        *_POST_ROW_COLUMNS,
+        *_ROW_AUTHOR_COLUMNS,
         "viewer_liked",
         "viewer_saved",
         "mentioned_names",
@@ -264,25 +286,95 @@ def _comment_keys(joined: str | None) -> tuple[CommentKey, ...]:
     return tuple(sorted(keys))
 
 
+_POST_INDEX = {name: index for index, name in enumerate(_POST_FIELDS)}
+_AVATAR_FIELD = User._meta.get_field("avatar")
+_ROW_USER_FIELDS = tuple(name for name in _USER_FIELDS if name in {"id", *_ROW_AUTHOR_FIELDS})
+
+
+class FeedRow:
+    """One post of a page as a card needs it, from its row: what the card is keyed by
+    (`version`) and completed with per request (counts, the viewer's flags, the age). The
+    model instances, which cost more to build than the row to read, are made by `post`
+    only for a card that must be rendered."""
+
+    __slots__ = (
+        "_post",
+        "_row",
+        "author_id",
+        "comment_keys",
+        "comments_count",
+        "likes_count",
+        "pk",
+        "version",
+        "viewer_liked",
+        "viewer_saved",
+    )
+
+    def __init__(self, row: list) -> None:
+        self._row = row
+        self._post: Post | None = None
+        self.pk: int = row[_POST_INDEX["id"]]
+        self.author_id: int = row[_POST_INDEX["author_id"]]
+        self.likes_count: int = row[_POST_INDEX["likes_count"]]
+        self.comments_count: int = row[_POST_INDEX["comments_count"]]
+        self.viewer_liked, self.viewer_saved, _, keys = row[-4:]
+        self.comment_keys = _comment_keys(keys)
+        author = row[len(_POST_FIELDS) : len(_POST_FIELDS) + len(_ROW_AUTHOR_FIELDS)]
+        parts = [str(self.pk), row[_POST_INDEX["updated_at"]], *author]
+        parts += [key.version for key in self.comment_keys]
+        # Everything the shared part of the card shows: the post's updated_at (its caption
+        # and alt texts), what it shows of the author, its latest comments as this viewer
+        # sees them (ids, and their authors' versions).
+        self.version = hashlib.blake2b("|".join(parts).encode(), digest_size=12).hexdigest()
+
+    @property
+    def created_at(self) -> datetime:
+        return as_datetime(self._row[_POST_INDEX["created_at"]])
+
+    @property
+    def post(self) -> Post:
+        """The post with its author, the viewer's flags and `comment_keys` (the latest
+        comments themselves are loaded by `attach_display`)."""
+        if self._post is None:
+            self._post = self._make_post()
+        return self._post
+
+    def _make_post(self) -> Post:
+        row = self._row
+        values = row[: len(_POST_FIELDS)]
+        for name in _TIMES_AS_TEXT:
+            values[_POST_INDEX[name]] = as_datetime(values[_POST_INDEX[name]])
+        post = Post.from_db(DB, _POST_FIELDS, values)
+        shown = dict(zip(_ROW_AUTHOR_FIELDS, row[len(_POST_FIELDS) :], strict=False))
+        shown["avatar"] = _AVATAR_FIELD.from_db_value(shown["avatar"], None, connection)
+        shown["id"] = self.author_id
+        author = User.from_db(DB, _ROW_USER_FIELDS, [shown[name] for name in _ROW_USER_FIELDS])
+        Post.author.field.set_cached_value(post, author)
+        post.viewer_liked, post.viewer_saved, post.mentioned_names = row[-4:-1]
+        post.comment_keys = self.comment_keys
+        post.latest_comments = []
+        return post
+
+
 def _posts_in_order(
     ids: Sequence[int], viewer: Viewer, *, comments: bool = True, display: bool = True
-) -> list[Post]:
+) -> list[Any]:
     """The visible ones of these posts, in the order of `ids`, with their author and the
-    viewer's flags; with `display`, also their media and latest comments (else
-    `attach_display` loads them later, for the posts a cache did not have)."""
+    viewer's flags, as Post instances with their media and latest comments; with
+    `display=False` as FeedRows instead (their cards' pages call `attach_display` on the
+    `post` of those a cache did not have)."""
     if not ids:
         return []
     build = partial(_post_rows, comments=comments)
-    found: dict[int, Post] = {}
+    found: dict[int, FeedRow] = {}
     for row in compiled.rows(("feed.posts", comments), build, viewer=viewer, ids=ids):
-        post = _with_author(Post, _POST_FIELDS, row)
-        post.viewer_liked, post.viewer_saved, post.mentioned_names, keys = row[-4:]
-        post.comment_keys = _comment_keys(keys)
-        post.latest_comments = []
-        found[post.pk] = post
-    posts = [found[pk] for pk in ids if pk in found]
-    if display:
-        attach_display(posts)
+        item = FeedRow(row)
+        found[item.pk] = item
+    rows = [found[pk] for pk in ids if pk in found]
+    if not display:
+        return rows
+    posts = [row.post for row in rows]
+    attach_display(posts)
     return posts
 
 
@@ -344,14 +436,20 @@ def _page_branches(
     return [(sql, [*params, limit]) for sql, params in branches]
 
 
-def _union_page(branches: list[tuple[str, list]], limit: int) -> list[tuple[int, object]]:
-    """(post id, created_at) rows of several newest-first branches, each already limited,
+def _union_page(branches: list[tuple[str, list]], limit: int) -> list[tuple[int, str]]:
+    """(post id, created_at as text) rows of several newest-first branches, each already limited,
     merged newest first without duplicates: one statement of index range scans."""
     parts, params = [], []
     for number, (sql, branch_params) in enumerate(branches):
         parts.append(f"SELECT * FROM ({sql}) AS branch_{number}")  # noqa: S608 (see above)
         params.extend(branch_params)
-    statement = " UNION ".join(parts) + " ORDER BY 2 DESC, 1 DESC LIMIT %s"
+    merged = " UNION ".join(parts) + " ORDER BY 2 DESC, 1 DESC LIMIT %s"
+    # The times as text: only the last one is read (for the cursor), and a timestamp column
+    # costs a conversion per row.
+    statement = (
+        "SELECT page.post_id, CAST(page.created_at AS TEXT) "  # noqa: S608 (see above)
+        f"FROM ({merged}) AS page ORDER BY page.created_at DESC, page.post_id DESC"
+    )
     with connection.cursor() as cursor:
         cursor.execute(statement, [*params, limit])
         return cursor.fetchall()

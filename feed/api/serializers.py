@@ -1,15 +1,15 @@
 """Output shapes of the feed API.
 
-Feed-like lists are built as plain dicts (`post_data`), not through nested DRF
-serializers: a 20-post page serialised field by field costs more than its queries. The
-shape is posts.api.serializers.PostSerializer's (tests compare them), plus
-`latest_comments`. The serializer classes below document it in the OpenAPI schema.
+Feed-like lists are built as plain dicts (`shared_post_data`, completed per request by
+feed.cards), not through nested DRF serializers: a 20-post page serialised field by field
+costs more than its queries. The shape is posts.api.serializers.PostSerializer's (tests
+compare them), plus `latest_comments`. The serializer classes below document it in the
+OpenAPI schema.
 """
 
 from datetime import datetime
 
 from rest_framework import serializers
-from rest_framework.request import Request
 
 from accounts.api.serializers import UserSummarySerializer, avatar_urls
 from accounts.models import User
@@ -39,7 +39,7 @@ def comment_data(comment: Comment) -> dict:
 
 def shared_post_data(post: Post) -> dict:
     """What every viewer gets of a post as feed.selectors returns it (display data
-    loaded): `post_data` but the counts, the viewer's flags and the host of `url`."""
+    loaded): its API item but the counts, the viewer's flags and the origin of `url`."""
     return {
         "id": post.pk,
         "url": post.get_absolute_url(),
@@ -61,24 +61,6 @@ def shared_post_data(post: Post) -> dict:
         "updated_at": _time(post.updated_at),
         "latest_comments": [comment_data(comment) for comment in post.latest_comments],
     }
-
-
-def viewer_post_data(post: Post, shared: dict, request: Request) -> dict:
-    """`shared` (`shared_post_data(post)`, perhaps from a cache) completed for this
-    request: the absolute `url`, the counts and the viewer's flags."""
-    return {
-        **shared,
-        "url": request.build_absolute_uri(shared["url"]),
-        "likes_count": post.likes_count,
-        "comments_count": post.comments_count,
-        "liked": post.viewer_liked,
-        "saved": post.viewer_saved,
-    }
-
-
-def post_data(post: Post, request: Request) -> dict:
-    """A post as feed.selectors returns it (display data loaded), in the API's shape."""
-    return viewer_post_data(post, shared_post_data(post), request)
 
 
 # --- Schema only ---------------------------------------------------------------------------

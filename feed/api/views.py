@@ -1,6 +1,7 @@
 """The feed and discovery API: thin views over feed.selectors."""
 
 from django.conf import settings
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -28,12 +29,14 @@ def _list(results: list, next_url: str | None = None) -> Response:
     return Response({"next": next_url, "previous": None, "results": results})
 
 
-def _posts_response(request: Request, page: selectors.PostPage) -> Response:
-    """A page of posts selected with `display=False`: their cards do the rest."""
+def _posts_response(request: Request, page: selectors.PostPage) -> HttpResponse:
+    """A page of posts selected with `display=False`: their cards do the rest, as JSON
+    text (a page assembled from cached parts is not decoded to be encoded again)."""
     next_url = None
     if page.next_cursor:
         next_url = replace_query_param(request.build_absolute_uri(), "cursor", page.next_cursor)
-    return _list(cards.api_results(page.posts, request), next_url)
+    body = cards.api_page(page.posts, request, next_url)
+    return HttpResponse(body, content_type="application/json")
 
 
 def _paginated(name: str, item: type[serializers.Serializer]) -> serializers.Serializer:
@@ -52,7 +55,7 @@ FEED_PAGE = _paginated("FeedPage", s.FeedPostSerializer)
 
 class FeedView(APIView):
     @extend_schema(parameters=[CURSOR, PAGE_SIZE], responses=FEED_PAGE)
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         page = selectors.feed_page_for(
             viewer=request.user,
             cursor=request.query_params.get("cursor"),
@@ -68,7 +71,7 @@ class ExploreView(APIView):
     @extend_schema(
         parameters=[CURSOR, PAGE_SIZE], responses=_paginated("ExplorePage", s.FeedPostSerializer)
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         page = selectors.explore_page_for(
             viewer=request.user,
             cursor=request.query_params.get("cursor"),
@@ -92,7 +95,7 @@ class TagPostsView(APIView):
     @extend_schema(
         parameters=[CURSOR, PAGE_SIZE], responses=_paginated("TagPage", s.FeedPostSerializer)
     )
-    def get(self, request: Request, name: str) -> Response:
+    def get(self, request: Request, name: str) -> HttpResponse:
         hashtag = selectors.hashtag_get(name=name)
         page = selectors.tag_page_for(
             viewer=request.user,
