@@ -24,15 +24,16 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timesince import timesince
 from rest_framework.utils.encoders import JSONEncoder
 
 from feed import selectors
 from feed.api.serializers import shared_post_data
 from feed.selectors import FeedRow
+from instaclone.context_processors import request_csrf_token
+from instaclone.dates import ago
 from posts.models import Post
 
 # Stand-ins rendered into a cached HTML card where the request's values go.
@@ -119,10 +120,10 @@ def html_cards(rows: list[FeedRow], request: HttpRequest) -> list[SafeString]:
         }
         return render_to_string("feed/_post_card.html", context)
 
-    token = get_token(request)
+    token, now = request_csrf_token(request), timezone.now()
     return [
         mark_safe(  # noqa: S308 (rendered by the template, which escaped it)
-            card.replace(CSRF_HOLE, token).replace(AGO_HOLE, timesince(row.created_at))
+            card.replace(CSRF_HOLE, token).replace(AGO_HOLE, ago(row.created_at, now))
         )
         for row, card in zip(rows, _cached(rows, key, render), strict=True)
     ]

@@ -76,11 +76,14 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # {% url %} with the URLs of plain arguments remembered (see the module).
+            "builtins": ["instaclone.templatetags.urls"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "instaclone.context_processors.site",
+                "instaclone.context_processors.csrf",
                 "social.context_processors.nav_counts",
             ],
         },
@@ -389,6 +392,8 @@ TAILWIND_APP_NAME = "theme"
 NPM_BIN_PATH = env_str("NPM_BIN_PATH", "npm")
 
 # --- Security -------------------------------------------------------------------------
+# Django's database sessions, read without building the query each request.
+SESSION_ENGINE = "instaclone.sessions"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta tag instead
 SECURE_CONTENT_TYPE_NOSNIFF = True
