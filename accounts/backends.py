@@ -43,6 +43,17 @@ class UsernameOrEmailBackend(ModelBackend):
             ratelimit.reset("login_account", ratelimit.name_subject(str(identifier)))
         return user
 
+    def get_user(self, user_id: object) -> User | None:
+        """The session's user, as ModelBackend finds it, with the navigation's badges
+        that every signed-in page shows read in the same statement."""
+        from social.selectors import user_with_nav_counts
+
+        try:
+            user = user_with_nav_counts(user_id=int(user_id))  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            return None
+        return user if user is not None and self.user_can_authenticate(user) else None
+
     def _authenticate(self, identifier: str, password: str) -> User | None:
         field = "email__iexact" if "@" in identifier else "username__iexact"
         user = User.objects.filter(**{field: identifier}).first()

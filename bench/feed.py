@@ -220,7 +220,8 @@ def over_http(post_id: int) -> list[tuple]:
             time.sleep(0.2)
         base = f"http://127.0.0.1:{port}"
         bearer = [f"Authorization: Bearer {token}"]
-        cookie = [f"Cookie: sessionid={session}"]
+        # As a browser sends them after its first page: the session and the CSRF cookie.
+        cookie = [f"Cookie: sessionid={session}; csrftoken={secrets.token_hex(16)}"]
         targets = [
             ("/ping (ceiling)", "/ping", []),
             ("API feed page", "/api/v1/feed/", bearer),

@@ -10,6 +10,7 @@ here (`block_between`, `follows`), so the rule is written once.
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import (
     BooleanField,
     Count,
@@ -259,8 +260,35 @@ def _nav_count_row(user: User, ids: list[int]) -> QuerySet:
 
 
 def nav_counts(*, user: User) -> NavCounts:
-    """The navigation's badges in one query (on every page: compiled once, see
-    instaclone.compiled)."""
+    """The navigation's badges: those read with the user (`user_with_nav_counts`), else
+    in one query (compiled once, see instaclone.compiled)."""
+    counts = getattr(user, "prefetched_nav_counts", None)
+    if counts is not None:
+        return counts
     rows = compiled.rows("social.nav_counts", _nav_count_row, viewer=user, ids=[])
     unread, requests = rows[0] if rows else (0, 0)
     return NavCounts(unread_notifications=unread, follow_requests=requests)
+
+
+def _user_with_nav_count_row(user: User, ids: list[int]) -> QuerySet:
+    fields = [field.attname for field in User._meta.concrete_fields]
+    counts = _nav_count_row(user, ids)
+    return counts.values_list(*fields, "unread", "requests")
+
+
+def user_with_nav_counts(*, user_id: int) -> User | None:
+    """The account `user_id` (None if there is none) with its navigation badges
+    (`prefetched_nav_counts`), in one statement: what a signed-in page reads first.
+    The counts are as of this read; every action that changes them answers with a
+    redirect or a fragment without the navigation, so a page never shows them stale."""
+    stand_in = User(pk=user_id)
+    rows = compiled.rows(
+        "social.user_with_nav_counts", _user_with_nav_count_row, viewer=stand_in, ids=[]
+    )
+    if not rows:
+        return None
+    *values, unread, requests = rows[0]
+    fields = [field.attname for field in User._meta.concrete_fields]
+    user = User.from_db(DEFAULT_DB_ALIAS, fields, values)
+    user.prefetched_nav_counts = NavCounts(unread_notifications=unread, follow_requests=requests)
+    return user

@@ -22,9 +22,9 @@ from tests.helpers import record_cache_round_trips
 pytestmark = pytest.mark.django_db
 
 # Outside the feed's own queries: JWT authentication loads the user (API); the session,
-# the user and the navigation badges (HTML).
+# then the user with the navigation's badges (HTML).
 API_OVERHEAD = 1
-HTML_OVERHEAD = 3
+HTML_OVERHEAD = 2
 FEED_QUERIES = 5
 
 

@@ -279,7 +279,7 @@ def test_notifications_page_in_constant_queries(alice_client: Client, alice: Use
     assert_constant_queries(view, grow, at_most=6)
 
 
-def test_the_nav_badge_costs_one_query_and_none_when_anonymous(
+def test_the_nav_badge_comes_with_the_user_and_costs_nothing_when_anonymous(
     alice_client: Client, alice: User, bob: User
 ) -> None:
     PostFactory(author=alice)
