@@ -5,13 +5,14 @@ Every read of a post, and every action on one (like, comment, save), starts from
 """
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.fields import BooleanField
 from django.http import Http404
 
 from accounts.models import User
 from posts.models import Comment, Like, Mention, Post, PostHashtag, Save
-from social.selectors import block_between, follows
+from social.models import Follow
+from social.selectors import block_between
 
 Viewer = User | AnonymousUser | None
 
@@ -36,11 +37,23 @@ def visible_posts(viewer: Viewer) -> QuerySet[Post]:
     if user is None:
         return posts.filter(author__is_private=False, hidden_at__isnull=True)
     others = ~block_between(user, "author_id") & (
-        Q(author__is_private=False) | follows(user, "author_id")
+        Q(author__is_private=False) | _follows_private_author(user)
     )
     if not user.is_staff:
         others &= Q(hidden_at__isnull=True)
     return posts.filter(Q(author=user) | others)
+
+
+def _follows_private_author(user: User) -> Exists:
+    """`user` follows the post's author, asked only of private authors. The author's
+    privacy is repeated inside the EXISTS on purpose: it keeps PostgreSQL probing the follow
+    index once per such post. Without it, the generic plan of a prepared statement hashes
+    all of the viewer's follows instead, which for someone following 5,000 accounts read
+    5,000 rows for every page (three times the page's other work)."""
+    followed = Follow.objects.filter(follower=user, followee=OuterRef("author_id"))
+    return Exists(
+        followed.filter(ExpressionWrapper(OuterRef("author__is_private"), BooleanField()))
+    )
 
 
 def viewer_flags(viewer: Viewer) -> dict[str, Exists | Value]:
