@@ -11,12 +11,12 @@ and noisy, so each row also shows its ratio to the fastest candidate of the same
 Asserts nothing.
 
 The candidates, all with 2 worker processes except daphne (one process, no worker option):
-granian WSGI (bounded and default blocking threads), granian ASGI running instaclone.serve's
-hybrid application (what `python -m instaclone.serve` starts; with uvloop, which granian picks
-when installed, and with the plain asyncio loop), granian and uvicorn (when installed) running
-Django's own ASGI handler, uvicorn running the hybrid, daphne, and asgiref's WsgiToAsgi adapter
-under granian. REDIS_URL is dropped, so /healthz measures the server and the database, not a
-channel-layer round trip.
+granian WSGI (the default 3 request threads, 8, and granian's own default), granian ASGI
+running instaclone.serve's hybrid application (what `python -m instaclone.serve` starts;
+with uvloop, which granian picks when installed, and with the plain asyncio loop), granian
+and uvicorn (when installed) running Django's own ASGI handler, uvicorn running the hybrid,
+daphne, and asgiref's WsgiToAsgi adapter under granian. REDIS_URL is dropped, so /healthz
+measures the server and the database, not a channel-layer round trip.
 """
 
 from __future__ import annotations
@@ -40,12 +40,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from instaclone.serve import server_command
+from instaclone.serve import DEFAULT_THREADS, server_command
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 WORKERS = 2
-THREADS = 8
+THREADS = DEFAULT_THREADS
+# The thread count the default was lowered from: faster for /ping (more requests in
+# flight), slower for pages that wait on the database.
+MORE_THREADS = 8
 READY_TIMEOUT_SECONDS = 30
 WARMUP_SECONDS = 1
 # granian's `--loop auto` picks uvloop when it is installed.
@@ -106,11 +109,11 @@ def uvicorn(target: str, *extra: str) -> Callable[[int], list[str]]:
     return command
 
 
-def serve(role: str, *extra: str) -> Callable[[int], list[str]]:
+def serve(role: str, *extra: str, threads: int = THREADS) -> Callable[[int], list[str]]:
     """What `python -m instaclone.serve --role ROLE` runs, with 2 workers even without Redis."""
 
     def command(port: int) -> list[str]:
-        *options, target = server_command(role, "127.0.0.1", port, WORKERS, THREADS)
+        *options, target = server_command(role, "127.0.0.1", port, WORKERS, threads)
         return [*options, *extra, target]
 
     return command
@@ -125,6 +128,7 @@ def daphne(port: int) -> list[str]:
 
 CANDIDATES = [
     Candidate(f"granian wsgi, {THREADS} threads (serve --role http)", False, serve("http")),
+    Candidate(f"granian wsgi, {MORE_THREADS} threads", False, serve("http", threads=MORE_THREADS)),
     Candidate(
         "granian wsgi, default threads (256)", False, granian("wsgi", "instaclone.wsgi:application")
     ),

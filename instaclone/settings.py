@@ -277,7 +277,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "instaclone.static_storage.ManifestStaticStorage"
         )
     },
 }

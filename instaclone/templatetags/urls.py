@@ -50,6 +50,20 @@ def _plain(value: object) -> bool:
     return type(value) in (str, int)
 
 
+# The render context's key for `_environment`.
+_ENVIRONMENT = object()
+
+
+def _environment(context: Context) -> tuple[str | None, str, Hashable]:
+    """What else a reversed URL depends on: the current app, script prefix and URLconf,
+    the same for a whole render (looked up once for it, each is a context-local read)."""
+    environment = context.render_context.get(_ENVIRONMENT)
+    if environment is None:
+        environment = (_current_app(context), get_script_prefix(), get_urlconf())
+        context.render_context[_ENVIRONMENT] = environment
+    return environment
+
+
 class RememberedURLNode(URLNode):
     def render(self, context: Context) -> str:
         if self.asvar:
@@ -58,14 +72,7 @@ class RememberedURLNode(URLNode):
         kwargs = tuple(sorted((k, v.resolve(context)) for k, v in self.kwargs.items()))
         if not all(_plain(value) for value in (*args, *(v for _, v in kwargs))):
             return super().render(context)
-        url = _reverse(
-            self.view_name.resolve(context),
-            args,
-            kwargs,
-            _current_app(context),
-            get_script_prefix(),
-            get_urlconf(),
-        )
+        url = _reverse(self.view_name.resolve(context), args, kwargs, *_environment(context))
         return conditional_escape(url) if context.autoescape else url
 
 
