@@ -45,13 +45,16 @@ class UsernameOrEmailBackend(ModelBackend):
 
     def get_user(self, user_id: object) -> User | None:
         """The session's user, as ModelBackend finds it, with the navigation's badges
-        that every signed-in page shows read in the same statement."""
+        that every signed-in page shows: read with the session itself when the request's
+        session was (instaclone.sessions), else in one statement."""
+        from instaclone.sessions import session_user
         from social.selectors import user_with_nav_counts
 
         try:
-            user = user_with_nav_counts(user_id=int(user_id))  # type: ignore[call-overload]
+            account_id = int(user_id)  # type: ignore[call-overload]
         except (TypeError, ValueError):
             return None
+        user = session_user(account_id) or user_with_nav_counts(user_id=account_id)
         return user if user is not None and self.user_can_authenticate(user) else None
 
     def _authenticate(self, identifier: str, password: str) -> User | None:

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -174,3 +175,23 @@ class DataExport(models.Model):
         if self.status == self.Status.READY and not self.is_downloadable:
             return "expired"
         return self.status
+
+
+class Session(AbstractBaseSession):
+    """A browser's signed-in session, Django's own plus the account it belongs to: an
+    account's sessions are found by an index (to end them all), and a page reads its
+    session and its account in one statement (instaclone.sessions)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+
+    @classmethod
+    def get_session_store_class(cls) -> type:
+        from instaclone.sessions import SessionStore
+
+        return SessionStore

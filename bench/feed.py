@@ -160,10 +160,10 @@ def in_process() -> dict:
 
 def _credentials() -> tuple[str, str]:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from rest_framework_simplejwt.tokens import RefreshToken
 
     from accounts.models import User
+    from instaclone.sessions import SessionStore
 
     viewer = User.objects.get(username="bench_f100")
     session = SessionStore()

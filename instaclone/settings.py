@@ -60,7 +60,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, taking the account read with the session (instaclone.sessions).
+    "accounts.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "instaclone.ratelimit.RateLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -392,7 +393,7 @@ TAILWIND_APP_NAME = "theme"
 NPM_BIN_PATH = env_str("NPM_BIN_PATH", "npm")
 
 # --- Security -------------------------------------------------------------------------
-# Django's database sessions, read without building the query each request.
+# Django's database sessions, with their account (accounts.models.Session) read with them.
 SESSION_ENGINE = "instaclone.sessions"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta tag instead

@@ -233,9 +233,11 @@ class NavCounts:
     follow_requests: int
 
 
-def _nav_count_row(user: User, ids: list[int]) -> QuerySet:
+def nav_count_annotations(user: User | OuterRef) -> dict[str, Coalesce]:
+    """`unread` and `requests`, the navigation's badges of `user` (an account, or a
+    reference to one in an outer query) as annotations."""
     unread = (
-        _visible_notifications(user)
+        _visible_notifications(user)  # type: ignore[arg-type]
         .filter(read=False)
         .order_by()
         .values("recipient")
@@ -243,18 +245,22 @@ def _nav_count_row(user: User, ids: list[int]) -> QuerySet:
         .values("count")
     )
     requests = (
-        follow_request_list_for(user=user)
+        follow_request_list_for(user=user)  # type: ignore[arg-type]
         .order_by()
         .values("target")
         .annotate(count=Count("pk"))
         .values("count")
     )
+    return {
+        "unread": Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)),
+        "requests": Coalesce(Subquery(requests, output_field=IntegerField()), Value(0)),
+    }
+
+
+def _nav_count_row(user: User, ids: list[int]) -> QuerySet:
     return (
         User.objects.filter(pk=user.pk)
-        .annotate(
-            unread=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)),
-            requests=Coalesce(Subquery(requests, output_field=IntegerField()), Value(0)),
-        )
+        .annotate(**nav_count_annotations(user))
         .values_list("unread", "requests")
     )
 

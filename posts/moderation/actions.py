@@ -8,17 +8,14 @@ resolves the open reports and writes the log row.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import import_module
 
-from django.conf import settings
-from django.contrib.auth import SESSION_KEY
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Session, User
 from accounts.services import user_blacklist_refresh_tokens
 from posts import services
 from posts.models import MODERATION_NOTE_MAX_LENGTH, Comment, ModerationAction, Post, Report
@@ -216,18 +213,8 @@ def _check_may_suspend(moderator: User, user: User) -> None:
 
 
 def _end_sessions(user: User) -> None:
-    """Delete `user`'s sessions where the session engine can list them (database
-    engines). Cookie and cache engines cannot be listed; there the inactive account is
-    refused by the authentication backend on the next request anyway."""
-    store_class = import_module(settings.SESSION_ENGINE).SessionStore
-    get_model = getattr(store_class, "get_model_class", None)
-    if get_model is None:
-        return
-    live = get_model().objects.filter(expire_date__gt=timezone.now())
-    # Session data is signed and encoded, so the owner is only known after decoding.
-    for session in live.iterator(chunk_size=1000):
-        if str(session.get_decoded().get(SESSION_KEY)) == str(user.pk):
-            store_class(session.session_key).delete()
+    """Delete `user`'s sessions: each knows its account (accounts.models.Session)."""
+    Session.objects.filter(user=user).delete()
 
 
 def _set_active(user_id: int, *, active: bool) -> User | None:

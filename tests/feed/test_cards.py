@@ -154,8 +154,8 @@ def test_a_reload_reads_cached_cards_without_media_or_comment_queries(
     client, api = html_client(alice), bearer_client(alice)
     assert "Once" in client.get("/").content.decode()
     api.get("/api/v1/feed/")
-    # The session, the user with the navigation's badges; the page's ids and posts' rows.
-    with django_assert_max_num_queries(2 + 2):
+    # The session with its user and the navigation's badges; the page's ids and rows.
+    with django_assert_max_num_queries(1 + 2):
         assert "Once" in client.get("/").content.decode()
     # The token's user; the ids and the rows.
     with django_assert_max_num_queries(1 + 2):

@@ -22,9 +22,9 @@ from tests.helpers import record_cache_round_trips
 pytestmark = pytest.mark.django_db
 
 # Outside the feed's own queries: JWT authentication loads the user (API); the session,
-# then the user with the navigation's badges (HTML).
+# with its user and the navigation's badges (HTML).
 API_OVERHEAD = 1
-HTML_OVERHEAD = 2
+HTML_OVERHEAD = 1
 FEED_QUERIES = 5
 
 
