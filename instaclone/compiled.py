@@ -24,10 +24,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.sql.compiler import SQLCompiler
 
 # Far outside any id a database sequence hands out, and distinct from each other.
 VIEWER_ID = -(2**62)
 ID_BASE = -(2**61)
+
+
+# The ORM's converters of a statement's columns: (column index, functions, expression).
+Converters = tuple[tuple[int, tuple[Callable, ...], Any], ...]
 
 
 @dataclass(frozen=True)
@@ -36,7 +41,7 @@ class _Statement:
     params: tuple[Any, ...]
     # (position in params, index into the request's values: -1 the viewer, n the n-th id)
     slots: tuple[tuple[int, int], ...]
-    converters: tuple[tuple[int, tuple[Callable, ...], Any], ...]
+    converters: Converters
 
 
 _local = threading.local()
@@ -69,16 +74,27 @@ def rows(
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, params)
         fetched = cursor.fetchall()
-    converted = []
-    for row in fetched:
-        values = list(row)
-        for index, functions, expression in statement.converters:
-            value = values[index]
-            for convert in functions:
-                value = convert(value, expression, connection)
-            values[index] = value
-        converted.append(values)
-    return converted
+    return [convert_row(row, statement.converters, connection) for row in fetched]
+
+
+def converters_of(compiler: SQLCompiler) -> Converters:
+    """The ORM's converters of a compiled query's columns."""
+    converters = compiler.get_converters([column[0] for column in compiler.select])
+    return tuple(
+        (index, tuple(functions), expression)
+        for index, (functions, expression) in converters.items()
+    )
+
+
+def convert_row(row: Sequence[Any], converters: Converters, connection: Any) -> list[Any]:
+    """A fetched row as the ORM would return it: its values through their converters."""
+    values = list(row)
+    for index, functions, expression in converters:
+        value = values[index]
+        for convert in functions:
+            value = convert(value, expression, connection)
+        values[index] = value
+    return values
 
 
 def _compile(
@@ -100,13 +116,6 @@ def _compile(
     expected = set(range(count)) | ({-1} if stand_in.is_authenticated else set())
     if bound != expected or str(VIEWER_ID) in sql or str(ID_BASE)[:12] in sql:
         raise ValueError("A placeholder of a compiled statement is not a bound parameter.")
-    converters = compiler.get_converters([column[0] for column in compiler.select])
     return _Statement(
-        sql=sql,
-        params=tuple(params),
-        slots=slots,
-        converters=tuple(
-            (index, tuple(functions), expression)
-            for index, (functions, expression) in converters.items()
-        ),
+        sql=sql, params=tuple(params), slots=slots, converters=converters_of(compiler)
     )

@@ -27,6 +27,8 @@ from django.db import connections, router
 from django.db.models import OuterRef
 from django.utils import timezone
 
+from instaclone import compiled
+
 if TYPE_CHECKING:
     from accounts.models import Session, User
 
@@ -41,7 +43,7 @@ class _Statement:
     params: tuple[Any, ...]
     key_slots: tuple[int, ...]
     time_slots: tuple[int, ...]
-    converters: tuple[tuple[int, tuple, Any], ...]
+    converters: compiled.Converters
 
 
 _statements: dict[str, _Statement] = {}
@@ -75,15 +77,12 @@ def _compile(using: str) -> _Statement:
     time_slots = tuple(i for i, value in enumerate(params) if value == time)
     if len(key_slots) != 1 or len(time_slots) != 1:
         raise ValueError("The session statement's key and time are not bound parameters.")
-    converters = compiler.get_converters([column[0] for column in compiler.select])
     return _Statement(
         sql=sql,
         params=tuple(params),
         key_slots=key_slots,
         time_slots=time_slots,
-        converters=tuple(
-            (i, tuple(functions), expr) for i, (functions, expr) in converters.items()
-        ),
+        converters=compiled.converters_of(compiler),
     )
 
 
@@ -105,13 +104,7 @@ def _session_row(using: str, key: str) -> list[Any] | None:
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, params)
         row = cursor.fetchone()
-    if row is None:
-        return None
-    values = list(row)
-    for index, functions, expression in statement.converters:
-        for convert in functions:
-            values[index] = convert(values[index], expression, connection)
-    return values
+    return None if row is None else compiled.convert_row(row, statement.converters, connection)
 
 
 class SessionStore(db.SessionStore):
