@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
+from feed import cards
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 
@@ -47,8 +48,10 @@ def _fast_and_isolated(settings: object, tmp_path: object) -> Iterator[None]:
 
 
 def clear_cache() -> None:
-    """Empty this test worker's cache. On Redis, FLUSHDB would also wipe the other
-    parallel workers' keys (rate-limit counters mid-test), so delete by prefix instead."""
+    """Empty this test worker's cache, and its process's feed cards. On Redis, FLUSHDB
+    would also wipe the other parallel workers' keys (rate-limit counters mid-test), so
+    delete by prefix instead."""
+    cards.local_cards.clear()
     config = django_settings.CACHES["default"]
     if not config["BACKEND"].endswith(".RedisCache"):
         cache.clear()

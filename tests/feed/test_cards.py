@@ -2,6 +2,7 @@
 and what one viewer gets never reaches another."""
 
 import re
+import time
 from collections.abc import Callable
 
 import pytest
@@ -9,8 +10,9 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from feed import cards
 from posts.models import Post
-from tests.conftest import bearer_client
+from tests.conftest import bearer_client, clear_cache
 from tests.factories import CommentFactory, PostFactory, follow
 from tests.helpers import record_cache_round_trips
 
@@ -42,6 +44,11 @@ def first_item(client: APIClient) -> dict:
 
 def feed_html(user: User) -> str:
     return html_client(user).get("/").content.decode()
+
+
+def without_tokens(html: str) -> str:
+    """`html` without its CSRF tokens, masked anew for every response."""
+    return re.sub(r"[A-Za-z0-9]{64}", "", html)
 
 
 def like_button(html: str) -> str:
@@ -162,15 +169,37 @@ def test_a_reload_reads_cached_cards_without_media_or_comment_queries(
         assert api.get("/api/v1/feed/").json()["results"][0]["latest_comments"][0]["text"] == "Once"
 
 
-def test_a_reload_is_two_cache_reads(
+def test_a_reload_reads_its_cards_from_the_process_else_from_the_shared_cache(
     alice: User, bob_post: Post, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    client, api = html_client(alice), bearer_client(alice)
+    calls = record_cache_round_trips(monkeypatch)
+    page = without_tokens(client.get("/").content.decode())
+    api.get("/api/v1/feed/")
+    calls.clear()
+    # The visit and the high-reach authors; the cards are this process's.
+    assert without_tokens(client.get("/").content.decode()) == page
+    api.get("/api/v1/feed/")
+    assert calls == ["get_many", "get_many"]
+    # Another process has none of them: one read of the shared cache, nothing rendered.
+    cards.local_cards.clear()
+    calls.clear()
+    assert without_tokens(client.get("/").content.decode()) == page
+    assert calls == ["get_many", "get_many"]
+
+
+def test_cards_expire_everywhere_after_feed_card_seconds(
+    alice: User, bob_post: Post, settings: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.FEED_CARD_SECONDS = 1
+    clear_cache()  # the fixture's cards were made to last longer
     client = html_client(alice)
     client.get("/")
     calls = record_cache_round_trips(monkeypatch)
     client.get("/")
-    # The visit and the high-reach authors; then every card of the page.
-    assert calls == ["get_many", "get_many"]
+    assert "set_many" not in calls
+    time.sleep(1.1)
     calls.clear()
-    bearer_client(alice).get("/api/v1/feed/")
-    assert calls == ["get_many", "get_many"]
+    client.get("/")
+    # Signed media URLs in a card outlive it: an old card is made again, not reused.
+    assert calls.count("set_many") == 1
