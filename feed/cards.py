@@ -181,3 +181,10 @@ def html_cards(rows: list[FeedRow], request: HttpRequest) -> list[SafeString]:
         )
         for row, card in zip(rows, _cached(rows, key, render), strict=True)
     ]
+
+
+def html_items(rows: list[FeedRow], request: HttpRequest) -> SafeString:
+    """The page's cards as the items of its list, joined here rather than by a template
+    loop, which cost a tenth of a millisecond for twenty cards."""
+    items = "".join(f"<li>{card}</li>\n" for card in html_cards(rows, request))
+    return mark_safe(items)  # noqa: S308 (the cards are escaped, see html_cards)

@@ -45,7 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "posts": page.posts,
-        "cards": cards.html_cards(page.posts, request),
+        "cards": cards.html_items(page.posts, request),
         "next_url": _next_url(request, page.next_cursor),
     }
     if _is_htmx_next_page(request):
