@@ -65,9 +65,26 @@ def _environment(context: Context) -> tuple[str | None, str, Hashable]:
 
 
 class RememberedURLNode(URLNode):
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        # A quoted view name without arguments (most of a page's links): its URL per
+        # environment and escaping, kept on the node itself.
+        constant = not self.args and not self.kwargs and not self.view_name.filters
+        self._constant = constant and isinstance(self.view_name.var, str)
+        self._urls: dict[tuple, str] = {}
+
     def render(self, context: Context) -> str:
         if self.asvar:
             return super().render(context)
+        if self._constant:
+            key = (*_environment(context), context.autoescape)
+            url = self._urls.get(key)
+            if url is None:
+                url = self._urls[key] = self._render_plain(context)
+            return url
+        return self._render_plain(context)
+
+    def _render_plain(self, context: Context) -> str:
         args = tuple(arg.resolve(context) for arg in self.args)
         kwargs = tuple(sorted((k, v.resolve(context)) for k, v in self.kwargs.items()))
         if not all(_plain(value) for value in (*args, *(v for _, v in kwargs))):
