@@ -39,15 +39,16 @@ class InstacloneUserManager(UserManager["User"]):
             raise self.model.DoesNotExist(
                 f"{self.model._meta.object_name} matching query does not exist."
             )
-        return self.model.from_db(self.db, _user_fields(), rows[0])
+        return self.model.from_db(self.db, user_fields(), rows[0])
 
 
-def _user_fields() -> list[str]:
+def user_fields() -> list[str]:
+    """Every column of an account, in the order Model.from_db takes them."""
     return [field.attname for field in User._meta.concrete_fields]
 
 
 def _user_row(viewer: object, ids: list[int]) -> models.QuerySet:
-    return User.objects.filter(pk=ids[0]).values_list(*_user_fields())
+    return User.objects.filter(pk=ids[0]).values_list(*user_fields())
 
 
 # What other people see of an account wherever it appears: a change to one of these moves

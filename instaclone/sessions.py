@@ -51,14 +51,8 @@ _statements: dict[str, _Statement] = {}
 _current_session: ContextVar[SessionStore | None] = ContextVar("current_session", default=None)
 
 
-def _user_fields() -> list[str]:
-    from accounts.models import User
-
-    return [field.attname for field in User._meta.concrete_fields]
-
-
 def _compile(using: str) -> _Statement:
-    from accounts.models import Session
+    from accounts.models import Session, user_fields
     from social.selectors import nav_count_annotations
 
     connection = connections[using]
@@ -67,7 +61,7 @@ def _compile(using: str) -> _Statement:
         .filter(session_key=_KEY_STAND_IN, expire_date__gt=_TIME_STAND_IN)
         .annotate(**nav_count_annotations(OuterRef("user_id")))
         .values_list(
-            "session_data", *(f"user__{name}" for name in _user_fields()), "unread", "requests"
+            "session_data", *(f"user__{name}" for name in user_fields()), "unread", "requests"
         )
     )
     compiler = rows.query.get_compiler(using=using)
@@ -127,8 +121,7 @@ class SessionStore(db.SessionStore):
     def _get_session_from_db(self) -> Session | None:
         """The unexpired session row of this key, as the ORM's get() would find it; its
         account (if any) becomes `prefetched_user`."""
-        from accounts.models import User
-        from social.selectors import NavCounts
+        from social.selectors import user_from_nav_row
 
         model = self.model
         values = _session_row(router.db_for_read(model), self.session_key)
@@ -136,13 +129,9 @@ class SessionStore(db.SessionStore):
         if values is None:
             self._session_key = None
             return None
-        session_data, *user_values, unread, requests = values
-        if user_values[0] is not None:
-            user = User.from_db(router.db_for_read(User), _user_fields(), user_values)
-            user.prefetched_nav_counts = NavCounts(
-                unread_notifications=unread, follow_requests=requests
-            )
-            self.prefetched_user = user
+        session_data, *account = values
+        if account[0] is not None:
+            self.prefetched_user = user_from_nav_row(account)
         return model(session_key=self.session_key, session_data=session_data)
 
 

@@ -7,7 +7,9 @@ not blocked. posts.selectors.visible_posts builds the posts half from the expres
 here (`block_between`, `follows`), so the rule is written once.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import DEFAULT_DB_ALIAS
@@ -26,7 +28,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts import selectors as account_selectors
-from accounts.models import User
+from accounts.models import User, user_fields
 from instaclone import compiled
 from social.models import Block, Follow, FollowRequest, Notification
 
@@ -277,9 +279,16 @@ def nav_counts(*, user: User) -> NavCounts:
 
 
 def _user_with_nav_count_row(user: User, ids: list[int]) -> QuerySet:
-    fields = [field.attname for field in User._meta.concrete_fields]
-    counts = _nav_count_row(user, ids)
-    return counts.values_list(*fields, "unread", "requests")
+    return _nav_count_row(user, ids).values_list(*user_fields(), "unread", "requests")
+
+
+def user_from_nav_row(values: Sequence[Any]) -> User:
+    """An account with its badges (`prefetched_nav_counts`) from a row of its columns
+    (accounts.models.user_fields) followed by `unread` and `requests`."""
+    *columns, unread, requests = values
+    user = User.from_db(DEFAULT_DB_ALIAS, user_fields(), columns)
+    user.prefetched_nav_counts = NavCounts(unread_notifications=unread, follow_requests=requests)
+    return user
 
 
 def user_with_nav_counts(*, user_id: int) -> User | None:
@@ -291,10 +300,4 @@ def user_with_nav_counts(*, user_id: int) -> User | None:
     rows = compiled.rows(
         "social.user_with_nav_counts", _user_with_nav_count_row, viewer=stand_in, ids=[]
     )
-    if not rows:
-        return None
-    *values, unread, requests = rows[0]
-    fields = [field.attname for field in User._meta.concrete_fields]
-    user = User.from_db(DEFAULT_DB_ALIAS, fields, values)
-    user.prefetched_nav_counts = NavCounts(unread_notifications=unread, follow_requests=requests)
-    return user
+    return user_from_nav_row(rows[0]) if rows else None
