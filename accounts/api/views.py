@@ -12,13 +12,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts import selectors, services
 from accounts.api import serializers as s
+from accounts.authentication import JWTAuthentication
 from accounts.export import export_download_response
 from accounts.models import User
 from instaclone.api import parse, throttle_scope

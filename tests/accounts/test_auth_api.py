@@ -3,6 +3,7 @@
 import base64
 import json
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -137,11 +138,22 @@ def test_tampered_and_alg_none_tokens_are_rejected(alice: User, bob: User) -> No
 
 def test_tokens_of_a_deactivated_user_stop_working(alice: User) -> None:
     refresh = RefreshToken.for_user(alice)
+    assert me_with(str(refresh.access_token)).status_code == 200
     alice.is_active = False
     alice.save()
     assert me_with(str(refresh.access_token)).status_code == 401
     response = APIClient().post("/api/v1/auth/token/refresh/", {"refresh": str(refresh)})
     assert response.status_code == 401
+
+
+def test_an_access_token_stops_working_when_it_expires(alice: User) -> None:
+    token = AccessToken.for_user(alice)
+    token.set_exp(lifetime=timedelta(seconds=2))
+    assert me_with(str(token)).status_code == 200
+    time.sleep(max(token["exp"] - time.time(), 0) + 0.1)
+    expired = me_with(str(token))
+    assert expired.status_code == 401
+    assert expired.json()["messages"][0]["message"] == "Token is expired"
 
 
 def test_refresh_token_of_a_deleted_user_is_401(alice: User) -> None:
@@ -156,6 +168,7 @@ def test_password_change_invalidates_every_other_token(
 ) -> None:
     phone = obtain(api_client, "alice", password).json()
     laptop = obtain(api_client, "alice", password).json()
+    assert me_with(phone["access"]).status_code == 200
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {laptop['access']}")
     response = client.post(
