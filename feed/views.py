@@ -43,18 +43,15 @@ def home(request: HttpRequest) -> HttpResponse:
         size=settings.API_PAGE_SIZE,
         display=False,
     )
-    context = {
-        "posts": page.posts,
-        "cards": cards.html_items(page.posts, request),
-        "next_url": _next_url(request, page.next_cursor),
-    }
+    items = cards.html_items(page.posts, request)
+    context = {"posts": page.posts, "next_url": _next_url(request, page.next_cursor)}
     if _is_htmx_next_page(request):
-        return render(request, "feed/_feed_items.html", context)
+        return cards.render_with_cards(request, "feed/_feed_items.html", context, items)
     if not page.posts and not request.GET.get("cursor"):
         context["suggestions"] = selectors.suggested_users_for(
             viewer=request.user, limit=SUGGESTIONS_ON_PAGE
         )
-    return render(request, "feed/home.html", context)
+    return cards.render_with_cards(request, "feed/home.html", context, items)
 
 
 def _grid(request: HttpRequest, page: selectors.PostPage) -> Page:

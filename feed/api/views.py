@@ -30,8 +30,8 @@ def _list(results: list, next_url: str | None = None) -> Response:
 
 
 def _posts_response(request: Request, page: selectors.PostPage) -> HttpResponse:
-    """A page of posts selected with `display=False`: their cards do the rest, as JSON
-    text (a page assembled from cached parts is not decoded to be encoded again)."""
+    """A page of posts selected with `display=False`: their cards do the rest, as UTF-8
+    JSON (a page assembled from cached parts is not decoded to be encoded again)."""
     next_url = None
     if page.next_cursor:
         next_url = replace_query_param(request.build_absolute_uri(), "cursor", page.next_cursor)

@@ -1,6 +1,7 @@
 """Real server processes on one Redis: a like served by one reaches sockets held by another,
-in both deployments of `python -m instaclone.serve`: two one-port `--role all` servers, and
-the split behind a proxy (`--role http` for the like, `--role ws --workers 2` for sockets).
+and a feed card one of them cached serves the other, in both deployments of
+`python -m instaclone.serve`: two one-port `--role all` servers, and the split behind a
+proxy (`--role http` for the like, `--role ws --workers 2` for sockets).
 Needs Redis at REDIS_URL, else redis://127.0.0.1:6379/0 (CI always runs one); it fails,
 never skips, when there is none.
 
@@ -9,12 +10,15 @@ runs the same on every database pass: the test database of pytest-django may be 
 """
 
 import asyncio
+import http.cookiejar
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -94,7 +98,9 @@ def two_servers(request, tmp_path: Path) -> Iterator[tuple[list[str], int, str]]
     )
     run = {"cwd": settings.BASE_DIR, "env": env, "check": True, "capture_output": True}
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], **run)
-    made = subprocess.run([sys.executable, "manage.py", "shell", "-c", SETUP], text=True, **run)
+    # Without Redis the setup's background work (renditions, timelines) runs inline.
+    inline = {**run, "env": {name: value for name, value in env.items() if name != "REDIS_URL"}}
+    made = subprocess.run([sys.executable, "manage.py", "shell", "-c", SETUP], text=True, **inline)
     post_id, token = made.stdout.split()[-2:]
     servers, urls = [], []
     try:
@@ -157,3 +163,30 @@ def test_a_like_on_one_process_reaches_sockets_on_the_other(two_servers) -> None
 
     counts = {"type": "post.counts", "post": post_id, "likes_count": 1, "comments_count": 0}
     assert asyncio.run(scenario()) == [counts] * SOCKETS
+
+
+def test_a_feed_card_cached_by_one_process_serves_the_other(two_servers) -> None:
+    """alice's home feed, its card made by one process and read by the other from the
+    shared cache: the card's comment form carries a CSRF token that works there."""
+    (first, second), post_id, _ = two_servers
+    browser = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+
+    def form_token(html: str) -> str:
+        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+    login = browser.open(f"{first}/accounts/login/", timeout=10).read().decode()
+    credentials = {"username": "alice", "password": "x-Long-pass-1"}
+    form = urllib.parse.urlencode({"csrfmiddlewaretoken": form_token(login), **credentials})
+    # Signed in, redirected to the feed: its card is made here and stored in the cache.
+    home = browser.open(f"{first}/accounts/login/", data=form.encode(), timeout=10)
+    assert f'data-post="{post_id}"' in home.read().decode()
+
+    page = browser.open(f"{second}/", timeout=10).read().decode()
+    card = page[page.index(f'data-post="{post_id}"') :]
+    assert re.search(r"ago[0-9a-f]{32}", card) is None
+    comment = urllib.parse.urlencode({"csrfmiddlewaretoken": form_token(card), "text": "hi"})
+    posted = browser.open(f"{second}/p/{post_id}/comments/", data=comment.encode(), timeout=10)
+    assert posted.status == 200
+    assert "hi" in browser.open(f"{first}/p/{post_id}/", timeout=10).read().decode()
