@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleJWTAuthentication
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import Token
@@ -33,3 +34,10 @@ class JWTAuthentication(SimpleJWTAuthentication):
             # Expired since it was remembered: simplejwt's own path raises its own error.
             return super().get_validated_token(raw_token)
         return token
+
+
+class JWTScheme(SimpleJWTScheme):
+    """The API schema's description of JWTAuthentication: simplejwt's (defining the
+    subclass registers it with drf-spectacular)."""
+
+    target_class = "accounts.authentication.JWTAuthentication"
