@@ -7,7 +7,8 @@ from django.utils.functional import SimpleLazyObject
 
 
 def site(request: HttpRequest) -> dict[str, object]:
-    return {"SITE_NAME": settings.SITE_NAME}
+    # How long a process keeps a rendered fragment (templates/base.html's navigation).
+    return {"SITE_NAME": settings.SITE_NAME, "FRAGMENT_SECONDS": settings.FEED_CARD_SECONDS}
 
 
 def request_csrf_token(request: HttpRequest) -> str:

@@ -77,8 +77,9 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            # {% url %} with the URLs of plain arguments remembered (see the module).
-            "builtins": ["instaclone.templatetags.urls"],
+            # {% url %} with the URLs of plain arguments remembered, {% extends %} with the
+            # layout's blocks found once (see the modules).
+            "builtins": ["instaclone.templatetags.urls", "instaclone.templatetags.extends"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -181,6 +182,15 @@ else:
             "CONFIG": {"capacity": 10_000, "group_expiry": 10 * 365 * 86400},
         }
     }
+
+# Rendered template fragments ({% cache ... using="fragments" %}: the navigation), kept by
+# each process. A fragment's key names everything it shows, so a copy is never stale, only
+# old; they expire with the feed's cards, before the signed media URLs in them do.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "fragments",
+    "OPTIONS": {"MAX_ENTRIES": 5000},
+}
 
 # --- Feed, discovery, background tasks ------------------------------------------------
 # Accounts with more followers than this are not fanned out; their posts are merged into

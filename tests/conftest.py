@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import Client
 from PIL import Image
 from rest_framework.test import APIClient
@@ -48,10 +48,11 @@ def _fast_and_isolated(settings: object, tmp_path: object) -> Iterator[None]:
 
 
 def clear_cache() -> None:
-    """Empty this test worker's cache, and its process's feed cards. On Redis, FLUSHDB
-    would also wipe the other parallel workers' keys (rate-limit counters mid-test), so
-    delete by prefix instead."""
+    """Empty this test worker's cache, and its process's feed cards and fragments. On
+    Redis, FLUSHDB would also wipe the other parallel workers' keys (rate-limit counters
+    mid-test), so delete by prefix instead."""
     cards.local_cards.clear()
+    caches["fragments"].clear()
     config = django_settings.CACHES["default"]
     if not config["BACKEND"].endswith(".RedisCache"):
         cache.clear()
