@@ -161,7 +161,7 @@ def _html_variant(row: FeedRow, viewer_id: int | None, eager: bool) -> str:
     flags = [row.viewer_liked, row.viewer_saved, eager, viewer_id is not None]
     flags.append(viewer_id == row.author_id)
     # The viewer may delete their own comments.
-    flags += [key.author_id == viewer_id for key in row.comment_keys]
+    flags += [author_id == viewer_id for author_id in row.comment_author_ids]
     bits = "".join("1" if flag else "0" for flag in flags)
     return f"{bits}:{row.likes_count}:{row.comments_count}"
 

@@ -287,6 +287,10 @@ def _comment_keys(joined: str | None) -> tuple[CommentKey, ...]:
 
 
 _POST_INDEX = {name: index for index, name in enumerate(_POST_FIELDS)}
+_ID, _AUTHOR_ID, _LIKES_COUNT, _COMMENTS_COUNT, _UPDATED_AT = (
+    _POST_INDEX[name] for name in ("id", "author_id", "likes_count", "comments_count", "updated_at")
+)
+_ROW_AUTHOR = slice(len(_POST_FIELDS), len(_POST_FIELDS) + len(_ROW_AUTHOR_FIELDS))
 _AVATAR_FIELD = User._meta.get_field("avatar")
 _ROW_USER_FIELDS = tuple(name for name in _USER_FIELDS if name in {"id", *_ROW_AUTHOR_FIELDS})
 
@@ -295,13 +299,15 @@ class FeedRow:
     """One post of a page as a card needs it, from its row: what the card is keyed by
     (`version`) and completed with per request (counts, the viewer's flags, the age). The
     model instances, which cost more to build than the row to read, are made by `post`
-    only for a card that must be rendered."""
+    only for a card that must be rendered; the latest comments' keys are parsed only when
+    asked for (the API's cards never need them)."""
 
     __slots__ = (
+        "_comment_keys",
         "_post",
         "_row",
+        "_versions",
         "author_id",
-        "comment_keys",
         "comments_count",
         "likes_count",
         "pk",
@@ -313,19 +319,30 @@ class FeedRow:
     def __init__(self, row: list) -> None:
         self._row = row
         self._post: Post | None = None
-        self.pk: int = row[_POST_INDEX["id"]]
-        self.author_id: int = row[_POST_INDEX["author_id"]]
-        self.likes_count: int = row[_POST_INDEX["likes_count"]]
-        self.comments_count: int = row[_POST_INDEX["comments_count"]]
+        self._comment_keys: tuple[CommentKey, ...] | None = None
+        self.pk: int = row[_ID]
+        self.author_id: int = row[_AUTHOR_ID]
+        self.likes_count: int = row[_LIKES_COUNT]
+        self.comments_count: int = row[_COMMENTS_COUNT]
         self.viewer_liked, self.viewer_saved, _, keys = row[-4:]
-        self.comment_keys = _comment_keys(keys)
-        author = row[len(_POST_FIELDS) : len(_POST_FIELDS) + len(_ROW_AUTHOR_FIELDS)]
-        parts = [str(self.pk), row[_POST_INDEX["updated_at"]], *author]
-        parts += [key.version for key in self.comment_keys]
         # Everything the shared part of the card shows: the post's updated_at (its caption
         # and alt texts), what it shows of the author, its latest comments as this viewer
-        # sees them (ids, and their authors' versions).
+        # sees them (ids, and their authors' versions; sorted, the query joins them in no
+        # order).
+        self._versions = sorted(filter(None, (keys or "").split(",")))
+        parts = [str(self.pk), row[_UPDATED_AT], *row[_ROW_AUTHOR], *self._versions]
         self.version = hashlib.blake2b("|".join(parts).encode(), digest_size=12).hexdigest()
+
+    @property
+    def comment_author_ids(self) -> list[int]:
+        """The authors of the latest comments, in an order fixed by `version`."""
+        return [int(version.split("/", 2)[1]) for version in self._versions]
+
+    @property
+    def comment_keys(self) -> tuple[CommentKey, ...]:
+        if self._comment_keys is None:
+            self._comment_keys = _comment_keys(self._row[-1])
+        return self._comment_keys
 
     @property
     def created_at(self) -> datetime:
