@@ -105,6 +105,8 @@ DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's, its pool's check of a connection without a round trip (see the module).
+        DATABASES["default"]["ENGINE"] = "instaclone.postgresql"
         # A bounded pool per process: persistent per-thread connections under ASGI or a
         # threaded server exhaust PostgreSQL's connection limit under load.
         DATABASES["default"]["OPTIONS"] = {
@@ -136,7 +138,8 @@ else:
             "TEST": {"NAME": env_str("SQLITE_TEST_NAME") or None},
         }
     }
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A persistent connection is checked by Django before reuse; a pooled one by the backend.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = "pool" not in DATABASES["default"].get("OPTIONS", {})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, channel layer -------------------------------------------------------------
