@@ -141,7 +141,8 @@ def api_results(rows: list[FeedRow], request: HttpRequest) -> bytes:
     items = [
         head
         + (
-            f',"url":{_json(origin + path)},"likes_count":{row.likes_count},'
+            # json.dumps with its defaults is C's encoder; a URL needs no other.
+            f',"url":{json.dumps(origin + path)},"likes_count":{row.likes_count},'
             f'"comments_count":{row.comments_count},"liked":{_JSON_BOOLEANS[row.viewer_liked]},'
             f'"saved":{_JSON_BOOLEANS[row.viewer_saved]}}}'
         ).encode()
@@ -157,13 +158,14 @@ def api_page(rows: list[FeedRow], request: HttpRequest, next_url: str | None) ->
 
 
 def _html_variant(row: FeedRow, viewer_id: int | None, eager: bool) -> str:
-    """What else an HTML card shows: the viewer's flags, the counts, which buttons."""
-    flags = [row.viewer_liked, row.viewer_saved, eager, viewer_id is not None]
-    flags.append(viewer_id == row.author_id)
+    """What else an HTML card shows: the viewer's flags, the counts, which buttons (as
+    bits: a string of them per card cost a tenth of the page's cards)."""
+    bits = row.viewer_liked | row.viewer_saved << 1 | eager << 2 | (viewer_id is not None) << 3
+    bits |= (viewer_id == row.author_id) << 4
     # The viewer may delete their own comments.
-    flags += [author_id == viewer_id for author_id in row.comment_author_ids]
-    bits = "".join("1" if flag else "0" for flag in flags)
-    return f"{bits}:{row.likes_count}:{row.comments_count}"
+    for place, author_id in enumerate(row.comment_author_ids, 5):
+        bits |= (author_id == viewer_id) << place
+    return f"{bits:x}:{row.likes_count}:{row.comments_count}"
 
 
 def _card_parts(card: str) -> tuple[bytes | str, ...]:
