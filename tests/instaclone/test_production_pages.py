@@ -210,8 +210,10 @@ def drop_database_connections() -> int:
         port=params["PORT"] or None,
         autocommit=True,
     ) as admin:
+        # Each backend gone (its error written, its socket closed) before this returns, as
+        # after a restart: the pool checks a connection by what the server wrote to it.
         rows = admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         ).fetchall()
     return sum(1 for (terminated,) in rows if terminated)
