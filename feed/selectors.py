@@ -278,12 +278,15 @@ class CommentKey(NamedTuple):
     version: str  # the whole "id/author id/author's profile_changed_at"
 
 
-def _comment_keys(joined: str | None) -> tuple[CommentKey, ...]:
-    keys = []
-    for version in filter(None, (joined or "").split(",")):
-        comment_id, author_id, _ = version.split("/", 2)
-        keys.append(CommentKey(int(comment_id), int(author_id), version))
-    return tuple(sorted(keys))
+def _comment_versions(joined: str | None) -> list[str]:
+    """The keys `_latest_comment_keys` joined, sorted (it joins them in no order)."""
+    return sorted(filter(None, (joined or "").split(",")))
+
+
+def _key_parts(version: str) -> tuple[int, int]:
+    """(comment id, author id) of one of those keys."""
+    comment_id, author_id, _ = version.split("/", 2)
+    return int(comment_id), int(author_id)
 
 
 _POST_INDEX = {name: index for index, name in enumerate(_POST_FIELDS)}
@@ -327,21 +330,21 @@ class FeedRow:
         self.viewer_liked, self.viewer_saved, _, keys = row[-4:]
         # Everything the shared part of the card shows: the post's updated_at (its caption
         # and alt texts), what it shows of the author, its latest comments as this viewer
-        # sees them (ids, and their authors' versions; sorted, the query joins them in no
-        # order).
-        self._versions = sorted(filter(None, (keys or "").split(",")))
+        # sees them (ids, and their authors' versions).
+        self._versions = _comment_versions(keys)
         parts = [str(self.pk), row[_UPDATED_AT], *row[_ROW_AUTHOR], *self._versions]
         self.version = hashlib.blake2b("|".join(parts).encode(), digest_size=12).hexdigest()
 
     @property
     def comment_author_ids(self) -> list[int]:
         """The authors of the latest comments, in an order fixed by `version`."""
-        return [int(version.split("/", 2)[1]) for version in self._versions]
+        return [_key_parts(version)[1] for version in self._versions]
 
     @property
     def comment_keys(self) -> tuple[CommentKey, ...]:
         if self._comment_keys is None:
-            self._comment_keys = _comment_keys(self._row[-1])
+            keys = (CommentKey(*_key_parts(version), version) for version in self._versions)
+            self._comment_keys = tuple(sorted(keys))
         return self._comment_keys
 
     @property
