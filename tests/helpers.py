@@ -1,5 +1,6 @@
 """Assertions shared by test modules."""
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -48,3 +49,12 @@ def record_cache_round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     for name in ("get", "get_many", "set", "set_many", "delete", "add"):
         monkeypatch.setattr(cache, name, counted(name, getattr(cache, name)))
     return calls
+
+
+# A form's CSRF field, as Django's {% csrf_token %} writes it; group 1 is the token.
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def form_csrf_token(html: str) -> str:
+    """The CSRF token of the first form in `html`."""
+    return CSRF_FIELD.search(html).group(1)

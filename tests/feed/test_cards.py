@@ -14,7 +14,7 @@ from feed import cards
 from posts.models import Post
 from tests.conftest import bearer_client, clear_cache
 from tests.factories import CommentFactory, PostFactory, follow
-from tests.helpers import record_cache_round_trips
+from tests.helpers import CSRF_FIELD, record_cache_round_trips
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +128,7 @@ def test_a_hidden_post_leaves_the_feed_though_its_card_is_cached(
 def test_a_cached_card_carries_this_pages_csrf_token(alice: User, bob_post: Post) -> None:
     client = html_client(alice, csrf_checks=True)
     card = client.get("/").content.decode().split('data-testid="feed-post"', 1)[1]
-    tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', card))
+    tokens = set(CSRF_FIELD.findall(card))
     assert len(tokens) == 1
     response = client.post(
         f"/p/{bob_post.pk}/like/", {"liked": "1", "csrfmiddlewaretoken": tokens.pop()}

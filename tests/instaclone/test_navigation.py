@@ -12,6 +12,7 @@ from posts.models import Post
 from posts.services import like_create
 from tests.conftest import image_bytes
 from tests.factories import PostFactory, UserFactory
+from tests.helpers import form_csrf_token
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +63,6 @@ def test_each_account_gets_its_own_navigation_and_logout_token(alice: User, bob:
         assert 'href="/alice/"' not in theirs
     for name, client in clients.items():
         page = client.get("/explore/").content.decode()
-        form = page[page.index('action="/accounts/logout/"') :]
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+        token = form_csrf_token(page[page.index('action="/accounts/logout/"') :])
         assert client.post("/accounts/logout/", {"csrfmiddlewaretoken": token}).status_code == 302
         assert client.get("/").status_code == 302, f"{name} is still signed in"

@@ -29,6 +29,8 @@ import redis
 import websockets
 from django.conf import settings
 
+from tests.helpers import form_csrf_token
+
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 SOCKETS = 6
 SETUP = """
@@ -173,12 +175,9 @@ def test_a_feed_card_cached_by_one_process_serves_the_other(two_servers) -> None
         urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
     )
 
-    def form_token(html: str) -> str:
-        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-
     login = browser.open(f"{first}/accounts/login/", timeout=10).read().decode()
     credentials = {"username": "alice", "password": "x-Long-pass-1"}
-    form = urllib.parse.urlencode({"csrfmiddlewaretoken": form_token(login), **credentials})
+    form = urllib.parse.urlencode({"csrfmiddlewaretoken": form_csrf_token(login), **credentials})
     # Signed in, redirected to the feed: its card is made here and stored in the cache.
     home = browser.open(f"{first}/accounts/login/", data=form.encode(), timeout=10)
     assert f'data-post="{post_id}"' in home.read().decode()
@@ -186,7 +185,7 @@ def test_a_feed_card_cached_by_one_process_serves_the_other(two_servers) -> None
     page = browser.open(f"{second}/", timeout=10).read().decode()
     card = page[page.index(f'data-post="{post_id}"') :]
     assert re.search(r"ago[0-9a-f]{32}", card) is None
-    comment = urllib.parse.urlencode({"csrfmiddlewaretoken": form_token(card), "text": "hi"})
+    comment = urllib.parse.urlencode({"csrfmiddlewaretoken": form_csrf_token(card), "text": "hi"})
     posted = browser.open(f"{second}/p/{post_id}/comments/", data=comment.encode(), timeout=10)
     assert posted.status == 200
     assert "hi" in browser.open(f"{first}/p/{post_id}/", timeout=10).read().decode()
