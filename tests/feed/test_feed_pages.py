@@ -1,5 +1,7 @@
 """The home feed page and `GET feed/`: order, pagination, display data, query counts."""
 
+import json
+import re
 from collections.abc import Callable
 
 import pytest
@@ -79,6 +81,12 @@ def test_feed_page_shows_posts_with_actions_and_latest_comments(
     assert 'aria-label="Photo 2 of 2"' in html
 
 
+def without_signatures(data: object) -> object:
+    """`data` with the signature cut from its signed media URLs (on S3): a signature
+    carries the second it was made in, and the feed's card was signed before the post."""
+    return json.loads(re.sub(r"\?X-Amz-[^\"]*", "", json.dumps(data)))
+
+
 def test_api_feed_item_matches_the_post_shape(
     alice: User, bob: User, alice_api: APIClient, committed: Callable, rf: object
 ) -> None:
@@ -91,7 +99,8 @@ def test_api_feed_item_matches_the_post_shape(
     item = response.json()["results"][0]
     request = response.wsgi_request
     expected = PostSerializer(post_get(viewer=alice, post_id=post.pk), context={"request": request})
-    assert {key: item[key] for key in expected.data} == expected.data
+    shown = {key: item[key] for key in expected.data}
+    assert without_signatures(shown) == without_signatures(expected.data)
     assert [comment["text"] for comment in item["latest_comments"]] == ["hi"]
 
 
